@@ -1,0 +1,168 @@
+//! The one error type of the prelude, [`Error`], with a variant per category.
+
+use std::path::PathBuf;
+
+use polars::prelude::PolarsError;
+
+/// `Result<T, eddy::Error>`, the return type of every fallible prelude call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a prelude call.
+///
+/// Messages are lowercase and name the operation, the offending value and a hint:
+///
+/// ```
+/// let df = eddy::sp500()?;
+/// let err = eddy::plot::line(&df, "Date", &["APPL"]).unwrap_err();
+/// assert!(matches!(err, eddy::Error::ColumnNotFound { .. }));
+/// assert!(err.to_string().starts_with("line: column `APPL` not found"));
+/// assert!(err.to_string().contains("AAPL"));
+/// # Ok::<(), eddy::Error>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be opened or read.
+    #[error("{operation}: cannot read {path}: {source} (hint: paths are relative to the notebook's directory)", path = path.display())]
+    Io {
+        /// The call that failed, e.g. `read_prices`.
+        operation: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A CSV file does not have the expected layout.
+    #[error("{operation}: {source_name} is not a price table: {problem} (hint: {hint})")]
+    Csv {
+        /// The call that failed.
+        operation: &'static str,
+        /// The file name, or `<bundled sp500>`.
+        source_name: String,
+        /// What is wrong, naming the offending value.
+        problem: String,
+        /// What to do about it.
+        hint: &'static str,
+    },
+
+    /// A column name that the frame does not have.
+    #[error("{operation}: column `{column}` not found; available columns: {} (hint: names are case-sensitive)", available.join(", "))]
+    ColumnNotFound {
+        /// The call that failed.
+        operation: &'static str,
+        /// The name asked for.
+        column: String,
+        /// The names the frame has.
+        available: Vec<String>,
+    },
+
+    /// A column whose data type the operation cannot use.
+    #[error(
+        "{operation}: column `{column}` has dtype {dtype}, but {operation} needs {expected} (hint: cast it with `col(\"{column}\").cast(...)`)"
+    )]
+    InvalidDtype {
+        /// The call that failed.
+        operation: &'static str,
+        /// The column.
+        column: String,
+        /// Its data type, as polars prints it.
+        dtype: String,
+        /// What the operation accepts, e.g. `a numeric column`.
+        expected: &'static str,
+    },
+
+    /// A parameter outside its allowed range.
+    #[error("{operation}: {name} should be {rule}, but is {value}")]
+    InvalidParameter {
+        /// The call that failed.
+        operation: &'static str,
+        /// The parameter.
+        name: &'static str,
+        /// Its value, formatted.
+        value: String,
+        /// The rule it broke, e.g. `at least 1`.
+        rule: &'static str,
+    },
+
+    /// Nothing to compute or draw: every value of a column is null or not finite.
+    #[error(
+        "{operation}: column `{column}` has no finite, non-null values (hint: check `df.null_count()` or filter the frame first)"
+    )]
+    NoData {
+        /// The call that failed.
+        operation: &'static str,
+        /// The column.
+        column: String,
+    },
+
+    /// An error from polars, passed through.
+    #[error("polars: {0}")]
+    Polars(#[from] PolarsError),
+
+    /// A chart or other rich output could not be drawn or encoded.
+    #[error("{operation}: cannot render {format}: {reason}")]
+    Display {
+        /// The call that failed, e.g. `Chart::png`.
+        operation: &'static str,
+        /// The output format, e.g. `svg`.
+        format: &'static str,
+        /// The drawing backend's message.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// A [`Error::ColumnNotFound`] for `column`, listing the columns of `df`.
+    pub(crate) fn column_not_found(
+        operation: &'static str,
+        column: &str,
+        df: &polars::prelude::DataFrame,
+    ) -> Self {
+        Error::ColumnNotFound {
+            operation,
+            column: column.to_string(),
+            available: df
+                .get_column_names()
+                .iter()
+                .map(|name| name.to_string())
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_lowercase_and_name_the_value() {
+        let err = Error::InvalidParameter {
+            operation: "hist",
+            name: "bins",
+            value: "0".into(),
+            rule: "at least 1",
+        };
+        assert_eq!(err.to_string(), "hist: bins should be at least 1, but is 0");
+
+        let err = Error::Io {
+            operation: "read_prices",
+            path: "nope.csv".into(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("read_prices: cannot read nope.csv: "),
+            "{msg}"
+        );
+        assert!(msg.contains("hint:"), "{msg}");
+    }
+
+    #[test]
+    fn polars_errors_convert() {
+        let err: Error = PolarsError::ComputeError("boom".into()).into();
+        assert!(matches!(err, Error::Polars(_)));
+        assert!(err.to_string().contains("boom"));
+    }
+}

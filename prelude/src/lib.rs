@@ -1,0 +1,49 @@
+//! eddy's prelude: the library every eddy notebook cell has in scope.
+//!
+//! # Brief overview
+//!
+//! Each cell is compiled with `use eddy::prelude::*;`, which brings in polars' prelude and
+//! the functions below. A cell's last expression shows itself: a `DataFrame` as an HTML
+//! table, a [`Chart`](plot::Chart) as SVG, anything `Debug` as text.
+//!
+//! - [`data`]: [`sp500`] (a bundled sample of daily prices) and [`read_prices`] (your own CSVs).
+//! - [`display`]: the [`Render`](display::Render) trait, [`display()`](display::display) with
+//!   in-place updates through a [`DisplayHandle`](display::DisplayHandle), and
+//!   [`progress`](display::progress) bars.
+//! - [`plot`]: [`line`](plot::line) and [`hist`](plot::hist) charts.
+//! - [`error`]: one [`Error`] type; every fallible call returns [`Result`].
+//!
+//! ```
+//! use eddy::prelude::*;
+//!
+//! let df = sp500()?;                                   // 8313 rows × 21 columns
+//! let recent = df.lazy().filter(col("Date").gt_eq(lit(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()))).collect()?;
+//! let chart = line(&recent, "Date", &["AAPL", "MSFT"])?.title("Since 2020");
+//! assert!(recent.height() > 700);
+//! assert!(chart.mime_bundle().get("image/svg+xml").is_some());
+//! # Ok::<(), eddy::Error>(())
+//! ```
+//!
+//! The library knows nothing about Jupyter: its one output contract is evcxr's
+//! `EVCXR_BEGIN_CONTENT` markers on stdout, plus JSON lines to the socket in
+//! `EDDY_DISPLAY_SOCKET` for [`display()`](display::display) (see `ARCHITECTURE.md`).
+
+#![deny(missing_docs)]
+
+pub mod data;
+pub mod display;
+pub mod error;
+pub mod plot;
+pub mod prelude;
+#[doc(hidden)]
+#[path = "runtime.rs"]
+pub mod __runtime;
+
+#[doc(hidden)]
+#[path = "deps.rs"]
+pub mod __deps;
+
+#[doc(no_inline)]
+pub use data::{read_prices, sp500};
+#[doc(no_inline)]
+pub use error::{Error, Result};

@@ -1,0 +1,94 @@
+"""Executes notebooks on a Jupyter kernel with papermill and exports each to HTML.
+
+Called by scripts/run-notebooks.sh with the venv's python. For each notebook it prints one
+progress line, writes OUT/<name>.ipynb (executed, outputs included, also when a cell failed)
+and OUT/<name>.html, and at the end a `notebooks: N passed, N failed` line. A failing cell is
+shown with its number, its source and the kernel's error; the exit code is then 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import papermill
+from nbconvert import HTMLExporter
+from papermill.exceptions import PapermillExecutionError
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+CELL_TIMEOUT_S = 1800  # one cell; the whole run is bounded by CI's own limit
+
+
+def indent(text: str, prefix: str = "    | ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def export_html(executed: Path) -> Path:
+    html, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
+    target = executed.with_suffix(".html")
+    target.write_text(html, encoding="utf-8")
+    return target
+
+
+def run_one(notebook: Path, out_dir: Path, kernel: str) -> str | None:
+    """Runs one notebook; returns None on success, else a report of what failed."""
+    executed = out_dir / notebook.name
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(executed),
+            kernel_name=kernel,
+            cwd=str(notebook.parent),
+            progress_bar=False,
+            log_output=False,
+            start_timeout=120,
+            execution_timeout=CELL_TIMEOUT_S,
+        )
+    except PapermillExecutionError as e:
+        traceback = ANSI.sub("", "\n".join(e.traceback)) or f"{e.ename}: {e.evalue}"
+        return (
+            f"cell {e.cell_index + 1} (In [{e.exec_count}]) raised {e.ename}: {e.evalue}\n"
+            f"  source:\n{indent(e.source)}\n"
+            f"  error:\n{indent(traceback)}"
+        )
+    except Exception as e:  # a kernel that died or never started, a timeout, a bad file
+        return f"{type(e).__name__}: {e}"
+    finally:
+        if executed.exists():
+            export_html(executed)
+    return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--kernel", default="eddy", help="kernelspec name (default: eddy)")
+    parser.add_argument("--out", required=True, type=Path, help="output directory")
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    failures = []
+    for i, notebook in enumerate(args.notebooks, 1):
+        label = f"[{i}/{len(args.notebooks)}] {notebook.name}"
+        print(f"--> {label} on kernel {args.kernel}", flush=True)
+        t0 = time.monotonic()
+        failure = run_one(notebook.resolve(), args.out, args.kernel)
+        took = f"{time.monotonic() - t0:.1f}s"
+        if failure is None:
+            print(f"==> {label} ok ({took}): {args.out / notebook.stem}.html", flush=True)
+        else:
+            failures.append(notebook.name)
+            print(f"==> {label} FAILED ({took}): {failure}", file=sys.stderr, flush=True)
+    passed = len(args.notebooks) - len(failures)
+    print(f"notebooks: {passed} passed, {len(failures)} failed")
+    if failures:
+        print(f"failed notebooks: {', '.join(failures)} (outputs in {args.out})", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
