@@ -1162,8 +1162,31 @@ impl EvalContext {
                     }
                 }
                 CodeKind::LoadVariable { variable_name } => {
-                    // eddy patch: the recorded type can't be named here. Drop the variable
-                    // rather than failing every later cell, and say why.
+                    // eddy patch: the recorded type can't be named here. First try the short
+                    // name (`DataFrame`, `Vec<String>`), which the prelude's glob import and
+                    // std's prelude often bring into scope; then drop the variable rather
+                    // than failing every later cell, and say why.
+                    let current = state
+                        .stored_variable_states
+                        .get(variable_name)
+                        .map(|v| v.type_name.clone());
+                    if let Some(current) = current {
+                        let short = crate::type_names::short(&current);
+                        if short != current {
+                            for states in [
+                                &mut state.stored_variable_states,
+                                &mut state.variable_states,
+                                &mut self.committed_state.stored_variable_states,
+                                &mut self.committed_state.variable_states,
+                            ] {
+                                if let Some(v) = states.get_mut(variable_name) {
+                                    v.type_name.clone_from(&short);
+                                }
+                            }
+                            fixed_errors.insert("Shortened type name");
+                            continue;
+                        }
+                    }
                     if let Some(variable_state) = state.stored_variable_states.remove(variable_name)
                     {
                         state.variable_states.remove(variable_name);
@@ -1974,13 +1997,12 @@ impl ContextState {
     fn check_variable_statements(&self) -> CodeBlock {
         let mut statements = CodeBlock::new().generated("{let mut vars_ok = true;");
         for (var_name, var_state) in &self.stored_variable_states {
-            statements.load_variable(
-                var_name.clone(),
-                format!(
-                    "vars_ok &= evcxr_variable_store.check_variable::<{}>(stringify!({var_name}));",
-                    var_state.type_name
-                ),
-            );
+            // Errors in a type path are handled once per variable, on the `take_variable`
+            // line (`CodeKind::LoadVariable`); this line repeats the same path.
+            statements = statements.generated(format!(
+                "vars_ok &= evcxr_variable_store.check_variable::<{}>(stringify!({var_name}));",
+                var_state.type_name
+            ));
         }
         statements.generated("if !vars_ok {return evcxr_variable_store;}}")
     }
