@@ -226,6 +226,14 @@ impl Engine {
         }
         match result {
             Ok(outputs) => match outputs.failure {
+                Some(evcxr::CellFailure::Panic(message)) if interrupted => {
+                    let _ = message;
+                    let evalue = "the cell was interrupted; variables defined before it are kept";
+                    Err(CellError::new("Interrupted", evalue, Vec::new()))
+                }
+                Some(evcxr::CellFailure::Error(message)) if interrupted => {
+                    Err(CellError::new("Interrupted", message, Vec::new()))
+                }
                 Some(evcxr::CellFailure::Panic(message)) => {
                     let message = if message.is_empty() {
                         "the cell panicked".to_owned()

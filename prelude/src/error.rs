@@ -22,6 +22,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The user interrupted the cell (Jupyter's stop button) while a prelude call ran.
+    #[error("interrupted: the cell was stopped by the user; variables defined before it are kept")]
+    Interrupted,
     /// A file could not be opened or read.
     #[error("{operation}: cannot read {path}: {source} (hint: paths are relative to the notebook's directory)", path = path.display())]
     Io {

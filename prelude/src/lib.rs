@@ -33,6 +33,7 @@
 pub mod data;
 pub mod display;
 pub mod error;
+pub mod interrupt;
 pub mod plot;
 pub mod prelude;
 #[doc(hidden)]

@@ -119,16 +119,22 @@ impl VariableStore {
     }
 }
 
+/// Called at the start of every cell: an interrupt of an earlier cell no longer counts.
+pub fn cell_started() {
+    crate::interrupt::reset();
+}
+
 fn report_type(name: &str, type_name: &str) {
     println!("{VARIABLE_TYPE}{name}:{type_name}");
 }
 
-/// Creates the store; called once per runtime process, by its first cell. Also installs the
-/// panic hook that keeps cell panics quiet on stderr (the kernel's error reply carries their
+/// Creates the store; called once per runtime process, by its first cell. Installs the
+/// SIGINT handler behind [`crate::interrupt`] and the panic hook that keeps cell panics quiet on stderr (the kernel's error reply carries their
 /// message) while panics on other threads are still printed. `EDDY_BACKTRACE=1` restores
 /// Rust's default hook.
 pub fn create_variable_store() -> *mut VariableStore {
     install_panic_hook();
+    crate::interrupt::install_handler();
     Box::into_raw(Box::new(VariableStore::new()))
 }
 

@@ -84,15 +84,21 @@ enum Target {
 
 impl Progress {
     /// Adds `n` to the count (redrawn at most 10 times a second).
+    ///
+    /// Also where a loop notices the user's interrupt: when the cell was interrupted, `inc`
+    /// and `set` stop it (with a panic saying `interrupted`, which the kernel reports; the
+    /// session's variables are kept).
     pub fn inc(&self, n: u64) {
         self.position.fetch_add(n, Ordering::Relaxed);
         self.draw(false, false);
+        stop_if_interrupted();
     }
 
     /// Sets the count to `n`.
     pub fn set(&self, n: u64) {
         self.position.store(n, Ordering::Relaxed);
         self.draw(false, false);
+        stop_if_interrupted();
     }
 
     /// The current count.
@@ -357,5 +363,12 @@ mod tests {
     fn clock_formats() {
         assert_eq!(clock(Duration::from_secs(65)), "01:05");
         assert_eq!(clock(Duration::from_secs(3725)), "1:02:05");
+    }
+}
+
+/// Ends the cell when the user interrupted it (see [`crate::interrupt`]).
+fn stop_if_interrupted() {
+    if crate::interrupt::interrupted() {
+        panic!("interrupted");
     }
 }

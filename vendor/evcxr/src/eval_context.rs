@@ -1900,6 +1900,12 @@ impl ContextState {
                 )
                 .generated("}")
                 .generated("let evcxr_variable_store = unsafe {&mut *evcxr_variable_store};")
+                .generated(if self.config.uses_prelude() {
+                    // eddy patch: an interrupt of an earlier cell no longer counts.
+                    "evcxr_internal_runtime::cell_started();"
+                } else {
+                    ""
+                })
                 .add_all(self.check_variable_statements())
                 .add_all(self.load_variable_statements());
             user_code = user_code.add_all(self.store_variable_statements(VariableMoveState::New));
