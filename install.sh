@@ -27,6 +27,10 @@ APT_PACKAGES=(mold:mold protobuf-compiler:protoc pkg-config:pkg-config)
 
 export EDDY_HOME CARGO_TARGET_DIR=$TARGET
 
+# Some dependencies (rust-analyzer's crates) rebuild when the CI variable changes; run every
+# cargo command without it so that CI and a developer's shell share one warm target dir.
+cargo() { env -u CI cargo "$@"; }
+
 die() {
   echo "install.sh: error: $*" >&2
   exit 1
@@ -183,7 +187,8 @@ suite() {
 
 pytest_suite() {
   local rc=0
-  "$VENV/bin/python" -m pytest tests -p no:cacheprovider || rc=$?
+  # no .pytest_cache or __pycache__ in the source tree
+  PYTHONDONTWRITEBYTECODE=1 "$VENV/bin/python" -m pytest tests -p no:cacheprovider || rc=$?
   ((rc != 5)) || echo "pytest collected no tests: that is a failure" >&2
   return "$rc"
 }
@@ -200,10 +205,7 @@ run_tests() {
   suite "cargo test -p eddy-prelude" cargo test --release --locked -p eddy-prelude
   suite "pytest tests/ (the installed kernel)" pytest_suite
   if ((${#FAILED_SUITES[@]})); then
-    echo "install.sh: failed suites: $(
-      IFS=,
-      echo "${FAILED_SUITES[*]}"
-    )" >&2
+    printf 'install.sh: failed: %s\n' "${FAILED_SUITES[@]}" >&2
     exit 1
   fi
   echo "==> every test suite passed"

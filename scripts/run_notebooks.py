@@ -82,7 +82,7 @@ def main() -> int:
             print(f"==> {label} ok ({took}): {args.out / notebook.stem}.html", flush=True)
         else:
             failures.append(notebook.name)
-            print(f"==> {label} FAILED ({took}): {failure}", file=sys.stderr, flush=True)
+            print(f"==> {label} FAILED ({took}): {failure}", flush=True)
     passed = len(args.notebooks) - len(failures)
     print(f"notebooks: {passed} passed, {len(failures)} failed")
     if failures:

@@ -1,4 +1,5 @@
-"""`eddy repl` in a terminal, driven with pexpect as a person would type."""
+"""`eddy repl` in a terminal, driven with pexpect as a person would type: each line after
+the prompt appears."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pexpect
 import pytest
 from kernel_helpers import CELL_TIMEOUT_S, strip_ansi
 
+PROMPT = ">> "
+
 
 class Repl:
     def __init__(self, binary: str):
@@ -18,25 +21,32 @@ class Repl:
                                    timeout=CELL_TIMEOUT_S, dimensions=(40, 200))
         self.child.logfile_read = self.transcript
 
-    def expect(self, pattern: str, what: str) -> None:
+    def expect(self, pattern, what: str) -> None:
         try:
             self.child.expect(pattern)
         except (pexpect.TIMEOUT, pexpect.EOF) as e:
             screen = strip_ansi(self.transcript.getvalue())[-3000:]
-            pytest.fail(f"expected {what} (/{pattern}/), got {type(e).__name__}; the terminal showed:\n{screen}",
+            pytest.fail(f"expected {what}, got {type(e).__name__}; the terminal showed:\n{screen}",
                         pytrace=False)
 
+    def type_line(self, line: str) -> None:
+        """Waits for the prompt, then types `line` and Enter."""
+        self.expect(PROMPT, f"the prompt {PROMPT!r} before typing {line!r}")
+        self.child.sendline(line)
 
+
+@pytest.mark.timeout(600)  # the expects time out first, with the terminal in the message
 def test_repl_session(eddy_binary):
     repl = Repl(eddy_binary)
     try:
-        repl.child.sendline("let a = 20;")
-        repl.child.sendline("a + 22")
+        repl.type_line("let a = 20;")
+        repl.type_line("a + 22")
         repl.expect(r"\b42\b", "`a + 22` to print 42")
-        repl.child.sendline(":vars")
+        repl.type_line(":vars")
         repl.expect(r"\ba\b[^\n]*\bi32\b", "`:vars` to list `a` with its type i32")
-        repl.child.sendline(":help")
+        repl.type_line(":help")
         repl.expect(r":vars\b", "`:help` to list the commands, :vars among them")
+        repl.expect(PROMPT, "the prompt after :help")
         repl.child.sendcontrol("d")
         repl.expect(pexpect.EOF, "Ctrl-D to end the REPL")
         repl.child.close()

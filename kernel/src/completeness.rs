@@ -133,11 +133,23 @@ mod tests {
     #[test]
     fn balanced_code_is_complete() {
         assert_eq!(is_complete("let x = vec![1, 2];"), Completeness::Complete);
-        assert_eq!(is_complete("fn f() { if true { 1 } else { 2 }; }"), Completeness::Complete);
-        assert_eq!(is_complete("let s = \"{ not a brace\";"), Completeness::Complete);
+        assert_eq!(
+            is_complete("fn f() { if true { 1 } else { 2 }; }"),
+            Completeness::Complete
+        );
+        assert_eq!(
+            is_complete("let s = \"{ not a brace\";"),
+            Completeness::Complete
+        );
         assert_eq!(is_complete("let c = '{';"), Completeness::Complete);
-        assert_eq!(is_complete("fn f<'a>(x: &'a str) -> &'a str { x }"), Completeness::Complete);
-        assert_eq!(is_complete("let r = r#\"a \" { b\"#;"), Completeness::Complete);
+        assert_eq!(
+            is_complete("fn f<'a>(x: &'a str) -> &'a str { x }"),
+            Completeness::Complete
+        );
+        assert_eq!(
+            is_complete("let r = r#\"a \" { b\"#;"),
+            Completeness::Complete
+        );
         assert_eq!(is_complete("// {\n1"), Completeness::Complete);
     }
 

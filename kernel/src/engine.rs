@@ -189,9 +189,9 @@ impl Engine {
         let (eval_context, outputs) = evcxr::EvalContext::with_options(child, options)
             .map_err(|e| anyhow::anyhow!("starting the evaluation engine failed: {e}"))?;
         let mut context = evcxr::CommandContext::with_eval_context(eval_context);
-        context
-            .execute(PRELUDE_USE)
-            .map_err(|e| anyhow::anyhow!("loading the prelude failed ({e}): run ./install.sh again"))?;
+        context.execute(PRELUDE_USE).map_err(|e| {
+            anyhow::anyhow!("loading the prelude failed ({e}): run ./install.sh again")
+        })?;
         let shared = Arc::new(Shared {
             child: Mutex::new(Some(context.process_handle())),
             running: AtomicU64::new(0),
@@ -289,8 +289,15 @@ impl Engine {
     }
 
     /// Completion candidates at `cursor_pos` (in characters).
+    ///
+    /// A plain identifier is completed at once from the session's variables and items.
+    /// Paths and methods (`df.`, `std::`) go to rust-analyzer, which evcxr starts on first
+    /// use (about 3 s, once per kernel).
     pub fn complete(&mut self, code: &str, cursor_pos: usize) -> Completions {
         let byte_pos = char_to_byte(code, cursor_pos);
+        if let Some(local) = self.complete_locally(code, byte_pos) {
+            return local;
+        }
         match self.context.completions(code, byte_pos) {
             Ok(found) => Completions {
                 matches: found.completions.into_iter().map(|c| c.code).collect(),
@@ -303,6 +310,39 @@ impl Engine {
                 cursor_end: cursor_pos,
             },
         }
+    }
+
+    /// Completes a plain identifier from the session's own names, or `None` when the word
+    /// is a path or method segment, or nothing local matches.
+    fn complete_locally(&self, code: &str, byte_pos: usize) -> Option<Completions> {
+        let before = &code[..byte_pos];
+        let start = before
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        let prefix = &before[start..];
+        let preceded_by_path = before[..start].ends_with('.') || before[..start].ends_with("::");
+        if prefix.is_empty() || preceded_by_path {
+            return None;
+        }
+        let mut matches: Vec<String> = self
+            .context
+            .variables_and_types()
+            .map(|(name, _)| name)
+            .chain(self.context.defined_item_names())
+            .filter(|name| name.starts_with(prefix) && *name != prefix)
+            .map(str::to_owned)
+            .collect();
+        if matches.is_empty() {
+            return None;
+        }
+        matches.sort();
+        matches.dedup();
+        Some(Completions {
+            matches,
+            cursor_start: byte_to_char(code, start),
+            cursor_end: byte_to_char(code, byte_pos),
+        })
     }
 
     /// Documentation for the item at `cursor_pos`, as a MIME bundle, if any.
@@ -386,7 +426,10 @@ fn compile_error(errors: &[evcxr::CompilationError], code: &str) -> CellError {
                 traceback.push(format!("\x1b[1;34m{line_no:>width$} |\x1b[0m {text}"));
             }
             let (start, end) = if span.start_line == span.end_line {
-                (span.start_column, span.end_column.max(span.start_column + 1))
+                (
+                    span.start_column,
+                    span.end_column.max(span.start_column + 1),
+                )
             } else {
                 (span.start_column, span.start_column + 1)
             };

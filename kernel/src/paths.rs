@@ -20,12 +20,23 @@ impl Paths {
         if let Some(home) = std::env::var_os("EDDY_HOME").filter(|v| !v.is_empty()) {
             return Ok(Paths { home: home.into() });
         }
+        // An installed binary lives in `<state>/bin/eddy`: a kernel that JupyterLab starts
+        // without EDDY_HOME in its environment still finds the state dir it was installed to.
+        if let Some(home) = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.parent()?.to_owned()))
+            .filter(|home| home.join("prelude").join("manifest.json").is_file())
+        {
+            return Ok(Paths { home });
+        }
         let data = std::env::var_os("XDG_DATA_HOME")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
             .ok_or_else(|| anyhow::anyhow!("cannot find a state dir: set EDDY_HOME or HOME"))?;
-        Ok(Paths { home: data.join("eddy") })
+        Ok(Paths {
+            home: data.join("eddy"),
+        })
     }
 
     /// The prelude template cells compile against.

@@ -157,7 +157,10 @@ pub fn rustc_version() -> anyhow::Result<String> {
         .output()
         .context("cannot run `rustc -V`: is Rust installed and on the PATH?")?;
     if !output.status.success() {
-        bail!("`rustc -V` failed: {}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "`rustc -V` failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }

@@ -30,15 +30,15 @@
 
 #![deny(missing_docs)]
 
+#[doc(hidden)]
+#[path = "runtime.rs"]
+pub mod __runtime;
 pub mod data;
 pub mod display;
 pub mod error;
 pub mod interrupt;
 pub mod plot;
 pub mod prelude;
-#[doc(hidden)]
-#[path = "runtime.rs"]
-pub mod __runtime;
 
 #[doc(hidden)]
 #[path = "deps.rs"]

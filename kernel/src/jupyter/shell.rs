@@ -24,8 +24,9 @@ use super::outbox::Outbox;
 use super::wire::{self, WireError};
 use crate::engine::Completeness;
 
-/// How long `complete` and `inspect` wait for the engine before answering empty.
-pub const ENGINE_QUERY_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long `complete` and `inspect` wait for the engine before answering empty: the first
+/// path or method completion starts rust-analyzer, which takes about 3 s.
+pub const ENGINE_QUERY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Which channel a request came on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
