@@ -203,6 +203,9 @@ run_tests() {
   # across kernel and prelude (serde, smallvec, tokio, ...) and so build polars a second time.
   suite "cargo test -p eddy-kernel" cargo test --release --locked -p eddy-kernel
   suite "cargo test -p eddy-prelude" cargo test --release --locked -p eddy-prelude
+  # Our patches to evcxr (vendor/PATCHES.md): the type-name rewriting has unit tests.
+  # Selected with the kernel so that features unify as in the kernel build (no rebuild).
+  suite "cargo test -p evcxr type_names" cargo test --release --locked -p eddy-kernel -p evcxr --lib type_names
   suite "pytest tests/ (the installed kernel)" pytest_suite
   if ((${#FAILED_SUITES[@]})); then
     printf 'install.sh: failed: %s\n' "${FAILED_SUITES[@]}" >&2

@@ -146,8 +146,9 @@ fn frame_html(df: &DataFrame, shape: &str) -> String {
         }
     };
 
-    let mut html =
-        String::from("<div class=\"eddy-frame\">\n<table class=\"dataframe\">\n<thead>\n<tr>");
+    let mut html = String::from(
+        "<div class=\"eddy-frame\">\n<table class=\"dataframe\" style=\"table-layout:auto;white-space:nowrap\">\n<thead>\n<tr>",
+    );
     for idx in &col_idx {
         match idx {
             Some(i) => {
