@@ -86,8 +86,10 @@ def rss_bytes(pid):
                 for line in f:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1]) * 1024
-            with open(f"/proc/{p}/task/{p}/children") as f:
-                todo.extend(int(c) for c in f.read().split())
+            # Children of every thread: a kernel may spawn its runtime from another thread.
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
         except FileNotFoundError:
             pass
     return total
@@ -172,7 +174,10 @@ def main():
     args = ap.parse_args()
     env = dict(os.environ)
     env.setdefault("EDDY_HOME", str(pathlib.Path.home() / ".local/share/eddy"))
-    env.setdefault("EVCXR_TMPDIR", str(pathlib.Path.home() / ".cache/eddy/bench-evcxr-warm"))
+    # A fixed scratch dir keeps evcxr's build warm between sessions (its best setting). It
+    # must sit two levels below / like the default /tmp/.tmpXXXX: evcxr's relative rpath to
+    # libstd is off by one level (evcxr #243) and only works where the extra `..` clamp at /.
+    env.setdefault("EVCXR_TMPDIR", "/tmp/eddy-bench-evcxr-warm")
     results = []
     for name in args.kernels.split(","):
         print(f"== {name}", file=sys.stderr, flush=True)
