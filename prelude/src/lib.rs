@@ -39,6 +39,7 @@ pub mod error;
 pub mod interrupt;
 pub mod plot;
 pub mod prelude;
+pub mod stats;
 
 #[doc(hidden)]
 #[path = "deps.rs"]

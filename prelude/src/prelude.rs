@@ -23,6 +23,8 @@ pub use crate::display::{
 };
 #[doc(no_inline)]
 pub use crate::plot::{Chart, Png, hist, line};
+#[doc(no_inline)]
+pub use crate::stats::{CorrMethod, Moments, corr, cov, describe};
 
 /// Calendar dates, as in `NaiveDate::from_ymd_opt(2020, 1, 1)` to compare with a `Date` column.
 #[doc(no_inline)]

@@ -1,0 +1,142 @@
+//! [`describe`]: pandas' summary table of the numeric columns, with skewness and kurtosis.
+
+use polars::prelude::*;
+
+use super::columns::{labelled_frame, numeric_columns};
+use super::moments::Moments;
+use crate::error::Result;
+
+/// The statistics [`describe`] reports, in row order.
+const ROWS: [&str; 10] = [
+    "count", "mean", "std", "min", "25%", "50%", "75%", "max", "skew", "kurt",
+];
+
+/// Summary statistics of every numeric (float or integer) column of `df`, as pandas'
+/// `df.describe()` plus `df.skew()` and `df.kurt()`.
+///
+/// The result has a first column `statistic` with the rows `count, mean, std, min, 25%, 50%,
+/// 75%, max, skew, kurt`, then one `f64` column per numeric column of `df`, in order; other
+/// columns are left out. Nulls and NaNs are skipped (`count` is the number of other values).
+/// `std` divides by n − 1; quantiles interpolate linearly between order statistics, as numpy
+/// and pandas do; `skew` and `kurt` are the bias-corrected sample skewness and excess
+/// kurtosis (see [`Moments`]). A statistic without enough values is NaN.
+///
+/// # Errors
+///
+/// [`Error::InvalidDtype`](crate::Error::InvalidDtype) if `df` has no numeric column
+/// ([`Error::InvalidParameter`](crate::Error::InvalidParameter) if it has no column at all);
+/// [`Error::Polars`](crate::Error::Polars) if a numeric column is named `statistic`.
+///
+/// # Example
+///
+/// ```
+/// use eddy::prelude::*;
+///
+/// let stats = describe(&sp500()?)?;                 // `Date` is left out
+/// assert_eq!(stats.shape(), (10, 21));
+/// assert_eq!(stats.column("statistic")?.str()?.get(8), Some("skew"));
+/// assert_eq!(stats.column("KO")?.f64()?.get(0), Some(8313.0));
+/// # Ok::<(), eddy::Error>(())
+/// ```
+pub fn describe(df: &DataFrame) -> Result<DataFrame> {
+    let columns = numeric_columns(df, "describe")?
+        .into_iter()
+        .map(|(name, values)| {
+            let mut values: Vec<f64> = values
+                .into_iter()
+                .flatten()
+                .filter(|v| !v.is_nan())
+                .collect();
+            let m = Moments::from_slice(&values);
+            values.sort_by(f64::total_cmp);
+            let q = |p: f64| quantile_sorted(&values, p);
+            let stats = vec![
+                m.count() as f64,
+                m.mean(),
+                m.std(),
+                m.min(),
+                q(0.25),
+                q(0.5),
+                q(0.75),
+                m.max(),
+                m.skew(),
+                m.kurt(),
+            ];
+            (name, stats)
+        })
+        .collect();
+    let labels = ROWS.iter().map(|row| row.to_string()).collect();
+    labelled_frame("statistic", labels, columns)
+}
+
+/// The `p` quantile of sorted, NaN-free `values` by linear interpolation (numpy's default
+/// `linear` method, with its `lerp`); NaN if `values` is empty.
+fn quantile_sorted(values: &[f64], p: f64) -> f64 {
+    let Some(last) = values.len().checked_sub(1) else {
+        return f64::NAN;
+    };
+    let position = p * last as f64;
+    let below = (position.floor() as usize).min(last);
+    let above = (below + 1).min(last);
+    let t = position - below as f64;
+    let (a, b) = (values[below], values[above]);
+    let diff = b - a;
+    if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    #[test]
+    fn quantiles_interpolate_as_numpy() {
+        let values = [1.0, 2.0, 3.0, 4.0];
+        // numpy.percentile([1, 2, 3, 4], [25, 50, 75]) == [1.75, 2.5, 3.25]
+        assert_eq!(quantile_sorted(&values, 0.25), 1.75);
+        assert_eq!(quantile_sorted(&values, 0.5), 2.5);
+        assert_eq!(quantile_sorted(&values, 0.75), 3.25);
+        assert_eq!(quantile_sorted(&[7.0], 0.25), 7.0);
+        assert!(quantile_sorted(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn nulls_are_skipped_and_text_left_out() {
+        let df = df!(
+            "s" => ["a", "b", "c", "d"],
+            "x" => [Some(1.0), None, Some(3.0), Some(f64::NAN)],
+            "n" => [1i32, 2, 3, 4],
+        )
+        .unwrap();
+        let stats = describe(&df).unwrap();
+        assert_eq!(stats.get_column_names(), ["statistic", "x", "n"]);
+        let x = stats.column("x").unwrap().f64().unwrap();
+        assert_eq!(
+            (x.get(0), x.get(1), x.get(5)),
+            (Some(2.0), Some(2.0), Some(2.0))
+        );
+        let n = stats.column("n").unwrap().f64().unwrap();
+        assert_eq!(
+            (n.get(0), n.get(3), n.get(7)),
+            (Some(4.0), Some(1.0), Some(4.0))
+        );
+    }
+
+    #[test]
+    fn a_frame_without_numbers_is_an_error() {
+        let df = df!("s" => ["a"]).unwrap();
+        let err = describe(&df).unwrap_err();
+        assert!(matches!(err, Error::InvalidDtype { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("describe: column `s` has dtype str"),
+            "{err}"
+        );
+        let err = describe(&DataFrame::empty()).unwrap_err();
+        assert!(matches!(err, Error::InvalidParameter { .. }), "{err}");
+    }
+}
