@@ -1,0 +1,633 @@
+//! [`ols()`]: ordinary least squares with an intercept, solved by QR, with statsmodels' results.
+
+use nalgebra::{DMatrix, DVector};
+use polars::prelude::*;
+use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
+use statrs::function::beta::beta_reg;
+
+use super::summary::Summary;
+use crate::display::{MimeBundle, Render};
+use crate::error::{Error, Result};
+
+/// The name of the intercept term, as statsmodels' `add_constant`.
+const CONST: &str = "const";
+
+/// A fitted ordinary least squares model, as statsmodels' `OLS(y, X).fit()`: the estimates,
+/// their inference, goodness of fit and residual diagnostics.
+///
+/// Made by [`ols()`]. Terms are in the order `const`, then the regressors as given; vectors
+/// ([`params`](Ols::params), [`bse`](Ols::bse)…) follow that order, and
+/// [`coef_table`](Ols::coef_table) labels them. It shows as its [`summary`](Ols::summary).
+///
+/// ```
+/// use eddy::prelude::*;
+///
+/// let fit = ols(&sp500()?, "JPM", &["BAC", "XOM"])?;
+/// let table = fit.coef_table()?;
+/// assert_eq!(table.shape(), (3, 7));
+/// assert!(fit.nobs() > 8000.0);                       // rows with nulls are dropped
+/// assert_eq!((fit.df_model(), fit.df_resid()), (2.0, fit.nobs() - 3.0));
+/// # Ok::<(), eddy::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Ols {
+    pub(super) endog_name: String,
+    pub(super) exog_names: Vec<String>,
+    pub(super) params: Vec<f64>,
+    pub(super) bse: Vec<f64>,
+    pub(super) tvalues: Vec<f64>,
+    pub(super) pvalues: Vec<f64>,
+    pub(super) nobs: usize,
+    pub(super) dropped: usize,
+    pub(super) ssr: f64,
+    pub(super) centered_tss: f64,
+    pub(super) resid: Vec<f64>,
+    pub(super) fittedvalues: Vec<f64>,
+    pub(super) condition_number: f64,
+}
+
+/// Fits `y ~ const + x[0] + x[1] + …` by ordinary least squares on the columns of `df`, as
+/// statsmodels' `OLS(df[y], add_constant(df[x])).fit()`.
+///
+/// The least-squares problem is solved through a QR decomposition of the design matrix (not
+/// the normal equations). Rows with a null or NaN in `y` or any column of `x` are dropped
+/// first; [`summary`](Ols::summary) reports how many. Integer columns are cast to `f64`.
+///
+/// # Errors
+///
+/// [`Error::ColumnNotFound`] if `y` or a name in `x` is not a column of `df` (the message
+/// lists the columns); [`Error::InvalidDtype`] if one is not numeric;
+/// [`Error::InvalidParameter`] if `x` is empty, if fewer rows than parameters + 1 are left
+/// after dropping nulls, or if the regressors are collinear (the design matrix does not have
+/// full column rank).
+///
+/// # Example
+///
+/// ```
+/// use eddy::prelude::*;
+///
+/// let df = df!("x" => [1.0, 2.0, 3.0, 4.0], "y" => [3.0, 5.0, 7.0, 9.0])?;
+/// let fit = ols(&df, "y", &["x"])?;                 // y = 1 + 2 x exactly
+/// assert!((fit.params()[0] - 1.0).abs() < 1e-12);
+/// assert!((fit.params()[1] - 2.0).abs() < 1e-12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn ols(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
+    const OP: &str = "ols";
+    let endog = numeric_column(df, y, OP)?;
+    let exog = x
+        .iter()
+        .map(|name| numeric_column(df, name, OP))
+        .collect::<Result<Vec<_>>>()?;
+    if x.is_empty() {
+        return Err(Error::InvalidParameter {
+            operation: OP,
+            name: "x",
+            value: "an empty list".into(),
+            rule: "at least one regressor column (the intercept `const` is added)",
+        });
+    }
+    let keep: Vec<usize> = (0..df.height())
+        .filter(|&i| {
+            std::iter::once(&endog)
+                .chain(&exog)
+                .all(|c| c[i].is_some_and(|v| !v.is_nan()))
+        })
+        .collect();
+    let (n, k) = (keep.len(), x.len() + 1);
+    if n <= k {
+        return Err(Error::InvalidParameter {
+            operation: OP,
+            name: "df",
+            value: format!("{n} complete rows for {k} parameters"),
+            rule: "more rows without nulls than parameters (regressors + const)",
+        });
+    }
+    let yv = DVector::from_iterator(n, keep.iter().map(|&i| endog[i].unwrap_or(f64::NAN)));
+    let design = DMatrix::from_fn(n, k, |r, c| match c {
+        0 => 1.0,
+        _ => exog[c - 1][keep[r]].unwrap_or(f64::NAN),
+    });
+
+    let qr = design.clone().qr();
+    let r = qr.r();
+    let q = qr.q();
+    let largest = r.diagonal().iter().fold(0.0_f64, |m, d| m.max(d.abs()));
+    if r.diagonal()
+        .iter()
+        .any(|d| d.abs() <= largest * n as f64 * f64::EPSILON)
+    {
+        return Err(Error::InvalidParameter {
+            operation: OP,
+            name: "x",
+            value: format!("[{}]", x.join(", ")),
+            rule: "regressors that are not collinear (with each other or with const)",
+        });
+    }
+    let qty = q.transpose() * &yv;
+    let singular = || Error::InvalidParameter {
+        operation: OP,
+        name: "x",
+        value: format!("[{}]", x.join(", ")),
+        rule: "regressors that are not collinear (with each other or with const)",
+    };
+    let beta = r.solve_upper_triangular(&qty).ok_or_else(singular)?;
+    let r_inv = r
+        .solve_upper_triangular(&DMatrix::identity(k, k))
+        .ok_or_else(singular)?;
+    // (XᵀX)⁻¹ = R⁻¹ R⁻ᵀ; only its diagonal is needed: the squared row norms of R⁻¹.
+    let cov_diag: Vec<f64> = (0..k).map(|i| r_inv.row(i).norm_squared()).collect();
+
+    let fitted = &design * &beta;
+    let resid: Vec<f64> = yv.iter().zip(fitted.iter()).map(|(y, f)| y - f).collect();
+    let ssr: f64 = resid.iter().map(|e| e * e).sum();
+    let mean_y = yv.mean();
+    let centered_tss: f64 = yv.iter().map(|v| (v - mean_y).powi(2)).sum();
+    let df_resid = (n - k) as f64;
+    let scale = ssr / df_resid;
+    let params: Vec<f64> = beta.iter().copied().collect();
+    let bse: Vec<f64> = cov_diag.iter().map(|c| (c * scale).sqrt()).collect();
+    let tvalues: Vec<f64> = params.iter().zip(&bse).map(|(p, s)| p / s).collect();
+    let pvalues = tvalues
+        .iter()
+        .map(|t| 2.0 * t_sf(t.abs(), df_resid))
+        .collect();
+    let singular_values = design.singular_values();
+    let (smax, smin) = singular_values
+        .iter()
+        .fold((0.0_f64, f64::INFINITY), |(hi, lo), s| {
+            (hi.max(*s), lo.min(*s))
+        });
+
+    let mut exog_names = vec![CONST.to_string()];
+    exog_names.extend(x.iter().map(|s| s.to_string()));
+    Ok(Ols {
+        endog_name: y.to_string(),
+        exog_names,
+        params,
+        bse,
+        tvalues,
+        pvalues,
+        nobs: n,
+        dropped: df.height() - n,
+        ssr,
+        centered_tss,
+        resid,
+        fittedvalues: fitted.iter().copied().collect(),
+        condition_number: smax / smin,
+    })
+}
+
+impl Ols {
+    /// The name of the dependent variable (`y`).
+    pub fn endog_name(&self) -> &str {
+        &self.endog_name
+    }
+
+    /// The names of the terms: `const`, then the regressors in the order given.
+    pub fn exog_names(&self) -> &[String] {
+        &self.exog_names
+    }
+
+    /// The estimated coefficients, one per term of [`exog_names`](Ols::exog_names).
+    pub fn params(&self) -> &[f64] {
+        &self.params
+    }
+
+    /// The standard errors of the coefficients: √(σ̂² · diag((XᵀX)⁻¹)), σ̂² = SSR / df_resid.
+    pub fn bse(&self) -> &[f64] {
+        &self.bse
+    }
+
+    /// The t statistics, `params / bse`.
+    pub fn tvalues(&self) -> &[f64] {
+        &self.tvalues
+    }
+
+    /// The two-sided p-values of the t statistics, with `df_resid` degrees of freedom.
+    pub fn pvalues(&self) -> &[f64] {
+        &self.pvalues
+    }
+
+    /// The `1 − alpha` confidence intervals of the coefficients (t quantiles with
+    /// `df_resid` degrees of freedom), as a frame with columns `term`, `lower`, `upper`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `0 < alpha < 1`.
+    ///
+    /// ```
+    /// use eddy::prelude::*;
+    ///
+    /// let fit = ols(&sp500()?, "JPM", &["BAC"])?;
+    /// let ci = fit.conf_int(0.05)?;
+    /// assert_eq!(ci.get_column_names(), ["term", "lower", "upper"]);
+    /// assert!(fit.conf_int(1.5).is_err());
+    /// # Ok::<(), eddy::Error>(())
+    /// ```
+    pub fn conf_int(&self, alpha: f64) -> Result<DataFrame> {
+        let (lower, upper) = self.bounds(alpha)?;
+        labelled(
+            self,
+            vec![("lower".to_string(), lower), ("upper".to_string(), upper)],
+        )
+    }
+
+    /// The lower and upper `1 − alpha` confidence bounds.
+    pub(super) fn bounds(&self, alpha: f64) -> Result<(Vec<f64>, Vec<f64>)> {
+        if !(alpha > 0.0 && alpha < 1.0) {
+            return Err(Error::InvalidParameter {
+                operation: "Ols::conf_int",
+                name: "alpha",
+                value: alpha.to_string(),
+                rule: "in (0, 1)",
+            });
+        }
+        let q = t_quantile(1.0 - alpha / 2.0, self.df_resid());
+        let lower = self.params.iter().zip(&self.bse).map(|(p, s)| p - q * s);
+        let upper = self.params.iter().zip(&self.bse).map(|(p, s)| p + q * s);
+        Ok((lower.collect(), upper.collect()))
+    }
+
+    /// The coefficient table of the summary as a frame: `term`, `coef`, `std err`, `t`,
+    /// `P>|t|`, `[0.025`, `0.975]`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Polars`] only if the frame cannot be built.
+    pub fn coef_table(&self) -> Result<DataFrame> {
+        let (lower, upper) = self.bounds(0.05)?;
+        labelled(
+            self,
+            vec![
+                ("coef".to_string(), self.params.clone()),
+                ("std err".to_string(), self.bse.clone()),
+                ("t".to_string(), self.tvalues.clone()),
+                ("P>|t|".to_string(), self.pvalues.clone()),
+                ("[0.025".to_string(), lower),
+                ("0.975]".to_string(), upper),
+            ],
+        )
+    }
+
+    /// The number of observations used (rows without nulls).
+    pub fn nobs(&self) -> f64 {
+        self.nobs as f64
+    }
+
+    /// The number of rows dropped because `y` or a regressor was null or NaN.
+    pub fn dropped(&self) -> usize {
+        self.dropped
+    }
+
+    /// The model degrees of freedom: the number of regressors, without `const`.
+    pub fn df_model(&self) -> f64 {
+        (self.params.len() - 1) as f64
+    }
+
+    /// The residual degrees of freedom: `nobs − number of params`.
+    pub fn df_resid(&self) -> f64 {
+        (self.nobs - self.params.len()) as f64
+    }
+
+    /// The sum of squared residuals.
+    pub fn ssr(&self) -> f64 {
+        self.ssr
+    }
+
+    /// R² = 1 − SSR / Σ(y − ȳ)².
+    pub fn rsquared(&self) -> f64 {
+        1.0 - self.ssr / self.centered_tss
+    }
+
+    /// The adjusted R²: 1 − (nobs − 1) / df_resid · (1 − R²).
+    pub fn rsquared_adj(&self) -> f64 {
+        1.0 - (self.nobs() - 1.0) / self.df_resid() * (1.0 - self.rsquared())
+    }
+
+    /// The F statistic of the hypothesis that every coefficient but `const` is zero.
+    pub fn fvalue(&self) -> f64 {
+        let mse_model = (self.centered_tss - self.ssr) / self.df_model();
+        mse_model / (self.ssr / self.df_resid())
+    }
+
+    /// The p-value of [`fvalue`](Ols::fvalue) (F distribution, df_model and df_resid).
+    pub fn f_pvalue(&self) -> f64 {
+        let (d1, d2, f) = (self.df_model(), self.df_resid(), self.fvalue());
+        if f.is_nan() {
+            return f64::NAN;
+        }
+        // P(F > f) = I_{d2 / (d2 + d1 f)}(d2/2, d1/2), without the cancellation of 1 − cdf.
+        beta_reg(d2 / 2.0, d1 / 2.0, d2 / (d2 + d1 * f))
+    }
+
+    /// The log-likelihood: −n/2 · (ln(2π) + ln(SSR / n) + 1).
+    pub fn llf(&self) -> f64 {
+        let n = self.nobs();
+        -n / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (self.ssr / n).ln() + 1.0)
+    }
+
+    /// Akaike's information criterion: −2 llf + 2 k, k the number of params (with `const`).
+    pub fn aic(&self) -> f64 {
+        -2.0 * self.llf() + 2.0 * self.params.len() as f64
+    }
+
+    /// The Bayesian information criterion: −2 llf + ln(nobs) · k.
+    pub fn bic(&self) -> f64 {
+        -2.0 * self.llf() + self.nobs().ln() * self.params.len() as f64
+    }
+
+    /// The Durbin-Watson statistic of the residuals: Σ(eₜ − eₜ₋₁)² / Σeₜ².
+    pub fn durbin_watson(&self) -> f64 {
+        let num: f64 = self.resid.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum();
+        num / self.ssr
+    }
+
+    /// The Jarque-Bera test of the residuals' normality, as statsmodels' `jarque_bera`:
+    /// `(statistic, p-value, skew, kurtosis)`, skew and (not excess) kurtosis without bias
+    /// correction; the p-value from χ² with 2 degrees of freedom.
+    pub fn jarque_bera(&self) -> (f64, f64, f64, f64) {
+        let (skew, kurtosis) = skew_kurtosis(&self.resid);
+        let n = self.nobs();
+        let jb = n / 6.0 * (skew * skew + (kurtosis - 3.0).powi(2) / 4.0);
+        (jb, chi2_sf(jb, 2.0), skew, kurtosis)
+    }
+
+    /// D'Agostino and Pearson's omnibus test of the residuals' normality, as
+    /// `scipy.stats.normaltest`: `(statistic K², p-value)`. NaN with fewer than 8 residuals.
+    pub fn omnibus(&self) -> (f64, f64) {
+        let n = self.nobs();
+        if n < 8.0 {
+            return (f64::NAN, f64::NAN);
+        }
+        let (b1, b2) = skew_kurtosis(&self.resid);
+        // scipy.stats.skewtest
+        let y = b1 * ((n + 1.0) * (n + 3.0) / (6.0 * (n - 2.0))).sqrt();
+        let beta2 = 3.0 * (n * n + 27.0 * n - 70.0) * (n + 1.0) * (n + 3.0)
+            / ((n - 2.0) * (n + 5.0) * (n + 7.0) * (n + 9.0));
+        let w2 = -1.0 + (2.0 * (beta2 - 1.0)).sqrt();
+        let delta = 1.0 / (0.5 * w2.ln()).sqrt();
+        let alpha = (2.0 / (w2 - 1.0)).sqrt();
+        let y = if y == 0.0 { 1.0 } else { y };
+        let zs = delta * (y / alpha + ((y / alpha).powi(2) + 1.0).sqrt()).ln();
+        // scipy.stats.kurtosistest
+        let e = 3.0 * (n - 1.0) / (n + 1.0);
+        let varb2 = 24.0 * n * (n - 2.0) * (n - 3.0) / ((n + 1.0).powi(2) * (n + 3.0) * (n + 5.0));
+        let x = (b2 - e) / varb2.sqrt();
+        let sqrtbeta1 = 6.0 * (n * n - 5.0 * n + 2.0) / ((n + 7.0) * (n + 9.0))
+            * (6.0 * (n + 3.0) * (n + 5.0) / (n * (n - 2.0) * (n - 3.0))).sqrt();
+        let a = 6.0
+            + 8.0 / sqrtbeta1 * (2.0 / sqrtbeta1 + (1.0 + 4.0 / (sqrtbeta1 * sqrtbeta1)).sqrt());
+        let term1 = 1.0 - 2.0 / (9.0 * a);
+        let denom = 1.0 + x * (2.0 / (a - 4.0)).sqrt();
+        let term2 = if denom == 0.0 {
+            f64::NAN
+        } else {
+            denom.signum() * ((1.0 - 2.0 / a) / denom.abs()).powf(1.0 / 3.0)
+        };
+        let zk = (term1 - term2) / (2.0 / (9.0 * a)).sqrt();
+        let k2 = zs * zs + zk * zk;
+        (k2, chi2_sf(k2, 2.0))
+    }
+
+    /// The condition number of the design matrix (with `const`): the ratio of its largest
+    /// to its smallest singular value, as `np.linalg.cond(exog)` and statsmodels'
+    /// `condition_number`.
+    pub fn condition_number(&self) -> f64 {
+        self.condition_number
+    }
+
+    /// The residuals `y − ŷ` of the rows used, as a series named `resid`.
+    pub fn resid(&self) -> Series {
+        Series::new("resid".into(), self.resid.clone())
+    }
+
+    /// The fitted values `ŷ` of the rows used, as a series named `fittedvalues`.
+    pub fn fittedvalues(&self) -> Series {
+        Series::new("fittedvalues".into(), self.fittedvalues.clone())
+    }
+
+    /// Predictions `const + Σ params · x` for every row of `df`, which needs the regressor
+    /// columns (not `y`); a row with a null or NaN regressor predicts null. The series is
+    /// named `predicted`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ColumnNotFound`] if a regressor is not a column of `df`;
+    /// [`Error::InvalidDtype`] if one is not numeric.
+    ///
+    /// ```
+    /// use eddy::prelude::*;
+    ///
+    /// let df = sp500()?;
+    /// let fit = ols(&df, "JPM", &["BAC", "KO"])?;
+    /// let predicted = fit.predict(&df.head(Some(5)))?;
+    /// assert_eq!(predicted.len(), 5);
+    /// # Ok::<(), eddy::Error>(())
+    /// ```
+    pub fn predict(&self, df: &DataFrame) -> Result<Series> {
+        let columns = self.exog_names[1..]
+            .iter()
+            .map(|name| numeric_column(df, name, "Ols::predict"))
+            .collect::<Result<Vec<_>>>()?;
+        let values: Vec<Option<f64>> = (0..df.height())
+            .map(|i| {
+                columns
+                    .iter()
+                    .zip(&self.params[1..])
+                    .try_fold(self.params[0], |acc, (c, p)| {
+                        c[i].filter(|v| !v.is_nan()).map(|v| acc + p * v)
+                    })
+            })
+            .collect();
+        Ok(Series::new("predicted".into(), values))
+    }
+
+    /// statsmodels' summary: the header block, the coefficient table, the residual
+    /// diagnostics and the notes. Shows as text and as HTML.
+    pub fn summary(&self) -> Summary {
+        Summary::new(self)
+    }
+}
+
+impl std::fmt::Display for Ols {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.summary())
+    }
+}
+
+/// Shows as its [`summary`](Ols::summary).
+///
+/// ```
+/// use eddy::prelude::*;
+///
+/// let fit = ols(&sp500()?, "JPM", &["BAC"])?;
+/// assert!(fit.mime_bundle().get("text/html").unwrap().contains("BAC"));
+/// # Ok::<(), eddy::Error>(())
+/// ```
+impl Render for Ols {
+    fn mime_bundle(&self) -> MimeBundle {
+        self.summary().mime_bundle()
+    }
+}
+
+/// `name`'s values as `f64` (nulls as `None`), or the error naming the missing column or
+/// its dtype.
+fn numeric_column(df: &DataFrame, name: &str, operation: &'static str) -> Result<Vec<Option<f64>>> {
+    let column = df
+        .column(name)
+        .map_err(|_| Error::column_not_found(operation, name, df))?;
+    if !column.dtype().is_primitive_numeric() {
+        return Err(Error::InvalidDtype {
+            operation,
+            column: name.to_string(),
+            dtype: column.dtype().to_string(),
+            expected: "a numeric (float or integer) column",
+        });
+    }
+    let cast = column.cast(&DataType::Float64)?;
+    Ok(cast.f64()?.iter().collect())
+}
+
+/// A frame with a `term` column of `fit`'s term names, then `columns`.
+fn labelled(fit: &Ols, columns: Vec<(String, Vec<f64>)>) -> Result<DataFrame> {
+    let height = fit.exog_names.len();
+    let mut all = Vec::with_capacity(columns.len() + 1);
+    all.push(Column::new("term".into(), fit.exog_names.clone()));
+    for (name, values) in columns {
+        all.push(Column::new(name.as_str().into(), values));
+    }
+    Ok(DataFrame::new(height, all)?)
+}
+
+/// P(T > t) for Student's t with `df` degrees of freedom.
+fn t_sf(t: f64, df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.sf(t))
+}
+
+/// The `p` quantile of Student's t with `df` degrees of freedom.
+fn t_quantile(p: f64, df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.inverse_cdf(p))
+}
+
+/// P(X > x) for χ² with `df` degrees of freedom.
+fn chi2_sf(x: f64, df: f64) -> f64 {
+    if x.is_nan() {
+        return f64::NAN;
+    }
+    ChiSquared::new(df).map_or(f64::NAN, |d| d.sf(x))
+}
+
+/// The skewness and (not excess) kurtosis of `values`, without bias correction, as
+/// `scipy.stats.skew` and `scipy.stats.kurtosis(fisher=False)`.
+fn skew_kurtosis(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let m = |p: i32| values.iter().map(|v| (v - mean).powi(p)).sum::<f64>() / n;
+    let (m2, m3, m4) = (m(2), m(3), m(4));
+    (m3 / m2.powf(1.5), m4 / (m2 * m2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(got: f64, expected: f64, tol: f64) -> bool {
+        (got - expected).abs() <= tol * expected.abs().max(1.0)
+    }
+
+    #[test]
+    fn noiseless_data_is_fitted_exactly() {
+        let x1: Vec<f64> = (0..20).map(|i| i as f64).collect();
+        let x2: Vec<f64> = (0..20).map(|i| ((i * 7) % 5) as f64 - 2.0).collect();
+        let y: Vec<f64> = x1
+            .iter()
+            .zip(&x2)
+            .map(|(a, b)| 1.5 - 2.0 * a + 0.25 * b)
+            .collect();
+        let df = df!("y" => y, "x1" => x1, "x2" => x2).unwrap();
+        let fit = ols(&df, "y", &["x1", "x2"]).unwrap();
+        for (got, expected) in fit.params().iter().zip([1.5, -2.0, 0.25]) {
+            assert!(
+                close(*got, expected, 1e-12),
+                "expected {expected}, got {got}"
+            );
+        }
+        assert!(close(fit.rsquared(), 1.0, 1e-12), "{}", fit.rsquared());
+        assert!(fit.ssr() < 1e-20, "{}", fit.ssr());
+        assert_eq!(
+            (fit.nobs(), fit.df_model(), fit.df_resid()),
+            (20.0, 2.0, 17.0)
+        );
+        let table = fit.coef_table().unwrap();
+        assert_eq!(
+            table.get_column_names(),
+            ["term", "coef", "std err", "t", "P>|t|", "[0.025", "0.975]"]
+        );
+        let predicted = fit.predict(&df).unwrap();
+        let predicted: Vec<f64> = predicted.f64().unwrap().into_no_null_iter().collect();
+        let y: Vec<f64> = df
+            .column("y")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        for (p, y) in predicted.iter().zip(&y) {
+            assert!(close(*p, *y, 1e-12), "expected {y}, got {p}");
+        }
+    }
+
+    #[test]
+    fn nulls_are_dropped_and_counted() {
+        let df = df!(
+            "y" => [Some(1.0), Some(2.9), None, Some(7.2), Some(8.8), Some(11.1)],
+            "x" => [Some(0i32), Some(1), Some(2), None, Some(4), Some(5)],
+        )
+        .unwrap();
+        let fit = ols(&df, "y", &["x"]).unwrap();
+        assert_eq!((fit.nobs(), fit.dropped()), (4.0, 2));
+        assert_eq!(fit.resid().len(), 4);
+        let text = fit.summary().to_string();
+        assert!(text.contains("2 rows with a null or NaN"), "{text}");
+        let predicted = fit.predict(&df).unwrap();
+        assert_eq!(predicted.null_count(), 1);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        let df =
+            df!("y" => [1.0, 2.0, 3.0], "x" => [1.0, 2.0, 4.0], "s" => ["a", "b", "c"]).unwrap();
+        let err = ols(&df, "y", &["z"]).unwrap_err();
+        assert!(matches!(err, Error::ColumnNotFound { .. }), "{err}");
+        assert!(
+            err.to_string().starts_with("ols: column `z` not found"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("y, x, s"), "{err}");
+        let err = ols(&df, "s", &["x"]).unwrap_err();
+        assert!(matches!(err, Error::InvalidDtype { .. }), "{err}");
+        let err = ols(&df.head(Some(2)), "y", &["x"]).unwrap_err();
+        assert!(matches!(err, Error::InvalidParameter { .. }), "{err}");
+        assert!(
+            err.to_string().contains("2 complete rows for 2 parameters"),
+            "{err}"
+        );
+        let err = ols(&df, "y", &[]).unwrap_err();
+        assert!(matches!(err, Error::InvalidParameter { .. }), "{err}");
+        let collinear = df!("y" => [1.0, 2.0, 3.5, 4.0], "a" => [1.0, 2.0, 3.0, 4.0], "b" => [2.0, 4.0, 6.0, 8.0]).unwrap();
+        let err = ols(&collinear, "y", &["a", "b"]).unwrap_err();
+        assert!(err.to_string().contains("collinear"), "{err}");
+        let fit = ols(&df, "y", &["x"]).unwrap();
+        assert!(fit.conf_int(0.0).is_err());
+        assert!(fit.predict(&df.drop("x").unwrap()).is_err());
+    }
+
+    #[test]
+    fn skew_and_kurtosis_are_the_biased_moments() {
+        // scipy.stats.skew([1, 2, 3, 10]) and scipy.stats.kurtosis(..., fisher=False)
+        let (s, k) = skew_kurtosis(&[1.0, 2.0, 3.0, 10.0]);
+        assert!(close(s, 1.0182337649086284, 1e-12), "{s}");
+        assert!(close(k, 2.2304, 1e-12), "{k}");
+    }
+}
