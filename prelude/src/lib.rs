@@ -37,6 +37,7 @@ pub mod data;
 pub mod display;
 pub mod error;
 pub mod interrupt;
+pub mod model;
 pub mod plot;
 pub mod prelude;
 pub mod stats;

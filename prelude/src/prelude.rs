@@ -16,15 +16,27 @@
 pub use polars::prelude::*;
 
 #[doc(no_inline)]
-pub use crate::data::{read_prices, sp500};
+pub use crate::data::{
+    Cleaned, NullPolicy, OutlierRule, ReturnKind, fill_nulls, outliers, read_prices, returns,
+    sp500, to_long, to_wide,
+};
 #[doc(no_inline)]
 pub use crate::display::{
     DisplayHandle, EvcxrDisplay, Html, MimeBundle, Progress, Render, display, progress,
 };
 #[doc(no_inline)]
+pub use crate::model::{
+    CvPath, Folds, Ols, OlsAccumulator, Penalized, Penalty, Summary, cross_validate, elastic_net,
+    lasso, logspace, ols, ridge, train_test_split,
+};
+#[doc(no_inline)]
 pub use crate::plot::{Chart, Png, hist, line};
 #[doc(no_inline)]
-pub use crate::stats::{CorrMethod, Moments, corr, cov, describe};
+pub use crate::stats::{
+    Alternative, Bandwidth, Cdf, CorrMethod, Kde, Moments, TestResult, chi2_contingency, chisquare,
+    corr, cov, describe, gaussian_kde, jarque_bera, ks_2samp, kstest, pearsonr, ttest_1samp,
+    ttest_ind, ttest_rel,
+};
 
 /// Calendar dates, as in `NaiveDate::from_ymd_opt(2020, 1, 1)` to compare with a `Date` column.
 #[doc(no_inline)]

@@ -1,4 +1,5 @@
-//! Statistics, the analysis stage: [`describe`], [`corr()`], [`cov()`] and mergeable [`Moments`].
+//! Statistics, the analysis stage: [`describe`], [`corr()`], [`cov()`], mergeable [`Moments`]
+//! and scipy's hypothesis tests ([`ttest_ind`], [`pearsonr`], [`chi2_contingency`]…).
 //!
 //! Names and numbers follow pandas: `describe` has pandas' rows plus `skew` and `kurt`
 //! (bias-corrected, as `DataFrame.skew()` and `DataFrame.kurt()`), `std` and `cov` divide by
@@ -16,13 +17,22 @@
 //! # Ok::<(), eddy::Error>(())
 //! ```
 
-mod columns;
+pub(crate) mod columns;
 #[doc(hidden)]
 pub mod corr;
 mod describe;
+#[doc(hidden)]
+pub mod hypothesis;
+#[doc(hidden)]
+pub mod kde;
 #[doc(hidden)]
 pub mod moments;
 
 pub use corr::{CorrMethod, corr, cov};
 pub use describe::describe;
+pub use hypothesis::{
+    Alternative, Cdf, TestResult, chi2_contingency, chisquare, jarque_bera, ks_2samp, kstest,
+    pearsonr, ttest_1samp, ttest_ind, ttest_rel,
+};
+pub use kde::{Bandwidth, Kde, gaussian_kde};
 pub use moments::Moments;

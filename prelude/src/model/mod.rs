@@ -16,8 +16,17 @@
 //! ```
 
 #[doc(hidden)]
+pub mod accumulator;
+#[doc(hidden)]
 pub mod ols;
+#[doc(hidden)]
+pub mod penalized;
 mod summary;
 
+pub use accumulator::OlsAccumulator;
 pub use ols::{Ols, ols};
+pub use penalized::{
+    CvPath, Folds, Penalized, Penalty, cross_validate, elastic_net, lasso, logspace, ridge,
+    train_test_split,
+};
 pub use summary::Summary;

@@ -18,11 +18,13 @@
 //! ```
 
 mod chisquare;
+mod ks;
 mod result;
 mod ttest;
 mod univariate;
 
 pub use chisquare::{chi2_contingency, chisquare};
+pub use ks::{Cdf, ks_2samp, kstest};
 pub use result::{Alternative, TestResult};
 pub use ttest::{ttest_1samp, ttest_ind, ttest_rel};
 pub use univariate::{jarque_bera, pearsonr};

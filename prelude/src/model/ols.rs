@@ -37,8 +37,11 @@ pub struct Ols {
     pub(super) bse: Vec<f64>,
     pub(super) tvalues: Vec<f64>,
     pub(super) pvalues: Vec<f64>,
-    pub(super) nobs: usize,
+    pub(super) nobs: f64,
     pub(super) dropped: usize,
+    /// False for fits from sufficient statistics ([`OlsAccumulator`](super::OlsAccumulator)):
+    /// no residuals, so no residual diagnostics.
+    pub(super) has_residuals: bool,
     pub(super) ssr: f64,
     pub(super) centered_tss: f64,
     pub(super) resid: Vec<f64>,
@@ -143,39 +146,79 @@ pub fn ols(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
     let ssr: f64 = resid.iter().map(|e| e * e).sum();
     let mean_y = yv.mean();
     let centered_tss: f64 = yv.iter().map(|v| (v - mean_y).powi(2)).sum();
-    let df_resid = (n - k) as f64;
-    let scale = ssr / df_resid;
-    let params: Vec<f64> = beta.iter().copied().collect();
-    let bse: Vec<f64> = cov_diag.iter().map(|c| (c * scale).sqrt()).collect();
-    let tvalues: Vec<f64> = params.iter().zip(&bse).map(|(p, s)| p / s).collect();
-    let pvalues = tvalues
-        .iter()
-        .map(|t| 2.0 * t_sf(t.abs(), df_resid))
-        .collect();
     let singular_values = design.singular_values();
     let (smax, smin) = singular_values
         .iter()
         .fold((0.0_f64, f64::INFINITY), |(hi, lo), s| {
             (hi.max(*s), lo.min(*s))
         });
-
     let mut exog_names = vec![CONST.to_string()];
     exog_names.extend(x.iter().map(|s| s.to_string()));
-    Ok(Ols {
-        endog_name: y.to_string(),
-        exog_names,
-        params,
-        bse,
-        tvalues,
-        pvalues,
-        nobs: n,
-        dropped: df.height() - n,
-        ssr,
-        centered_tss,
-        resid,
-        fittedvalues: fitted.iter().copied().collect(),
-        condition_number: smax / smin,
-    })
+    Ok(Ols::assemble(
+        Parts {
+            endog_name: y.to_string(),
+            exog_names,
+            params: beta.iter().copied().collect(),
+            cov_unscaled_diag: cov_diag,
+            nobs: n as f64,
+            dropped: df.height() - n,
+            ssr,
+            centered_tss,
+            condition_number: smax / smin,
+        },
+        Some((resid, fitted.iter().copied().collect())),
+    ))
+}
+
+/// What a least-squares solver hands to [`Ols::assemble`], which derives the inference.
+pub(super) struct Parts {
+    pub(super) endog_name: String,
+    pub(super) exog_names: Vec<String>,
+    pub(super) params: Vec<f64>,
+    /// diag((XᵀX)⁻¹): the coefficients' variances divided by σ̂².
+    pub(super) cov_unscaled_diag: Vec<f64>,
+    pub(super) nobs: f64,
+    pub(super) dropped: usize,
+    pub(super) ssr: f64,
+    pub(super) centered_tss: f64,
+    pub(super) condition_number: f64,
+}
+
+impl Ols {
+    /// The fit from a solver's estimates: standard errors, t statistics and p-values from
+    /// σ̂² = SSR / df_resid. `residuals` are (resid, fittedvalues) when the solver has them.
+    pub(super) fn assemble(parts: Parts, residuals: Option<(Vec<f64>, Vec<f64>)>) -> Ols {
+        let df_resid = parts.nobs - parts.params.len() as f64;
+        let scale = parts.ssr / df_resid;
+        let bse: Vec<f64> = parts
+            .cov_unscaled_diag
+            .iter()
+            .map(|c| (c * scale).sqrt())
+            .collect();
+        let tvalues: Vec<f64> = parts.params.iter().zip(&bse).map(|(p, s)| p / s).collect();
+        let pvalues = tvalues
+            .iter()
+            .map(|t| 2.0 * t_sf(t.abs(), df_resid))
+            .collect();
+        let has_residuals = residuals.is_some();
+        let (resid, fittedvalues) = residuals.unwrap_or_default();
+        Ols {
+            endog_name: parts.endog_name,
+            exog_names: parts.exog_names,
+            params: parts.params,
+            bse,
+            tvalues,
+            pvalues,
+            nobs: parts.nobs,
+            dropped: parts.dropped,
+            has_residuals,
+            ssr: parts.ssr,
+            centered_tss: parts.centered_tss,
+            resid,
+            fittedvalues,
+            condition_number: parts.condition_number,
+        }
+    }
 }
 
 impl Ols {
@@ -272,7 +315,7 @@ impl Ols {
 
     /// The number of observations used (rows without nulls).
     pub fn nobs(&self) -> f64 {
-        self.nobs as f64
+        self.nobs
     }
 
     /// The number of rows dropped because `y` or a regressor was null or NaN.
@@ -287,7 +330,15 @@ impl Ols {
 
     /// The residual degrees of freedom: `nobs − number of params`.
     pub fn df_resid(&self) -> f64 {
-        (self.nobs - self.params.len()) as f64
+        self.nobs - self.params.len() as f64
+    }
+
+    /// Whether the fit has its residuals: false for a fit from sufficient statistics
+    /// ([`OlsAccumulator::fit`](super::OlsAccumulator::fit)), whose `resid` and
+    /// `fittedvalues` are empty and whose residual diagnostics (Durbin-Watson, Jarque-Bera,
+    /// omnibus) are NaN.
+    pub fn has_residuals(&self) -> bool {
+        self.has_residuals
     }
 
     /// The sum of squared residuals.
@@ -339,6 +390,9 @@ impl Ols {
 
     /// The Durbin-Watson statistic of the residuals: Σ(eₜ − eₜ₋₁)² / Σeₜ².
     pub fn durbin_watson(&self) -> f64 {
+        if !self.has_residuals {
+            return f64::NAN;
+        }
         let num: f64 = self.resid.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum();
         num / self.ssr
     }
@@ -347,6 +401,9 @@ impl Ols {
     /// `(statistic, p-value, skew, kurtosis)`, skew and (not excess) kurtosis without bias
     /// correction; the p-value from χ² with 2 degrees of freedom.
     pub fn jarque_bera(&self) -> (f64, f64, f64, f64) {
+        if !self.has_residuals {
+            return (f64::NAN, f64::NAN, f64::NAN, f64::NAN);
+        }
         let (skew, kurtosis) = skew_kurtosis(&self.resid);
         let n = self.nobs();
         let jb = n / 6.0 * (skew * skew + (kurtosis - 3.0).powi(2) / 4.0);
@@ -357,7 +414,7 @@ impl Ols {
     /// `scipy.stats.normaltest`: `(statistic K², p-value)`. NaN with fewer than 8 residuals.
     pub fn omnibus(&self) -> (f64, f64) {
         let n = self.nobs();
-        if n < 8.0 {
+        if n < 8.0 || !self.has_residuals {
             return (f64::NAN, f64::NAN);
         }
         let (b1, b2) = skew_kurtosis(&self.resid);
@@ -473,7 +530,11 @@ impl Render for Ols {
 
 /// `name`'s values as `f64` (nulls as `None`), or the error naming the missing column or
 /// its dtype.
-fn numeric_column(df: &DataFrame, name: &str, operation: &'static str) -> Result<Vec<Option<f64>>> {
+pub(super) fn numeric_column(
+    df: &DataFrame,
+    name: &str,
+    operation: &'static str,
+) -> Result<Vec<Option<f64>>> {
     let column = df
         .column(name)
         .map_err(|_| Error::column_not_found(operation, name, df))?;

@@ -142,6 +142,12 @@ impl Summary {
                 g4(fit.condition_number())
             ));
         }
+        if !fit.has_residuals() {
+            notes.push(
+                "Fitted from sufficient statistics (XᵀX, Xᵀy, yᵀy, n): the residual diagnostics need the residuals and are not available."
+                    .to_string(),
+            );
+        }
         if fit.dropped() > 0 {
             notes.push(format!(
                 "{} rows with a null or NaN in {} or a regressor were dropped.",

@@ -13,7 +13,7 @@ use polars::prelude::*;
 use crate::error::{Error, Result};
 
 /// The bundled sample, `data/sp500_dataset.csv.gz` of the eddy repository (426 kB).
-static SP500_CSV_GZ: &[u8] = include_bytes!("../../data/sp500_dataset.csv.gz");
+static SP500_CSV_GZ: &[u8] = include_bytes!("../../../data/sp500_dataset.csv.gz");
 
 /// The parsed sample, parsed once per process (cloning a `DataFrame` is cheap).
 static SP500: OnceLock<DataFrame> = OnceLock::new();

@@ -30,6 +30,21 @@ use crate::error::Result;
 pub fn pearsonr(x: &Series, y: &Series) -> Result<TestResult> {
     let (x, y) = paired_values(x, y, "pearsonr")?;
     require_len(x.len(), 2, "pearsonr", "at least 2 (complete pairs)")?;
+    if x.len() == 2 {
+        // As scipy: two points are exactly on a line (r = ±1, or NaN if one is constant).
+        let r = (x[1] - x[0]).signum() * (y[1] - y[0]).signum();
+        let r = if x[1] == x[0] || y[1] == y[0] {
+            f64::NAN
+        } else {
+            r
+        };
+        return Ok(TestResult {
+            statistic: r,
+            pvalue: if r.is_nan() { f64::NAN } else { 1.0 },
+            df: None,
+            name: "PearsonRResult",
+        });
+    }
     let (mx, my) = (mean(&x), mean(&y));
     let norm = |v: &[f64], m: f64| v.iter().map(|a| (a - m) * (a - m)).sum::<f64>().sqrt();
     let (nx, ny) = (norm(x.as_slice(), mx), norm(y.as_slice(), my));
