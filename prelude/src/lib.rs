@@ -37,6 +37,8 @@ pub mod data;
 pub mod display;
 pub mod error;
 pub mod interrupt;
+#[allow(dead_code)] // used by the stream and store modules as they land
+mod io_runtime;
 pub mod model;
 pub mod plot;
 pub mod prelude;
