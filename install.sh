@@ -128,6 +128,13 @@ python_venv() {
   echo "$want" >"$stamp"
 }
 
+# The real Kafka and Cassandra servers of the streaming and storage tests: their jars, from
+# Maven Central into $EDDY_HOME/services (services/README.md); nothing to do once there.
+service_jars() {
+  "$REPO/services/kafka.sh" fetch
+  "$REPO/services/cassandra.sh" fetch
+}
+
 build_kernel() {
   cargo build --release --locked -p eddy-kernel
 }
@@ -162,6 +169,7 @@ install_all() {
   step "Debian packages" debian_packages
   step "toolchains" toolchains
   step "Python venv" python_venv
+  step "Kafka and Cassandra jars (Maven)" service_jars
   step "build kernel (cargo build --release)" build_kernel
   step "build prelude dylib (cargo rustc --release)" build_prelude
   step "install kernel, prelude template and kernelspecs" install_kernel

@@ -72,7 +72,7 @@ pub struct Penalized {
 /// ```
 /// use eddy::prelude::*;
 ///
-/// let fit = ridge(&sp500()?, "JPM", &["BAC", "C", "WFC"], 10.0)?;
+/// let fit = ridge(&sp500()?, "JPM", &["BAC", "GE", "HD"], 10.0)?;
 /// assert_eq!(fit.coef().len(), 3);
 /// assert!(fit.score(&sp500()?)? > 0.5);
 /// # Ok::<(), eddy::Error>(())
@@ -91,7 +91,7 @@ pub fn ridge(df: &DataFrame, y: &str, x: &[&str], alpha: f64) -> Result<Penalize
 /// ```
 /// use eddy::prelude::*;
 ///
-/// let fit = lasso(&sp500()?, "JPM", &["BAC", "C", "WFC", "KO"], 1.0)?;
+/// let fit = lasso(&sp500()?, "JPM", &["BAC", "GE", "HD", "KO"], 1.0)?;
 /// assert!(fit.coef().iter().any(|c| *c == 0.0));      // the L1 penalty zeroes some out
 /// # Ok::<(), eddy::Error>(())
 /// ```
@@ -676,7 +676,7 @@ impl Render for CvPath {
 /// use eddy::prelude::*;
 ///
 /// let df = sp500()?;
-/// let cv = cross_validate(&df, "JPM", &["BAC", "C", "WFC"], Penalty::Lasso,
+/// let cv = cross_validate(&df, "JPM", &["BAC", "GE", "HD"], Penalty::Lasso,
 ///                         &logspace(-3.0, 1.0, 9), Folds::TimeSeries(5))?;
 /// assert_eq!(cv.curve().height(), 9);
 /// assert!(cv.best().score(&df)? > 0.5);
