@@ -1,0 +1,171 @@
+"""Real Kafka and Cassandra servers for the tests, run through services/kafka.sh and
+services/cassandra.sh (see services/README.md).
+
+Session-scoped fixtures; import the ones a test module needs into it (pytest finds fixtures
+in the module's namespace), or list this module in conftest.py's `pytest_plugins`:
+
+    from services import kafka_broker, cassandra_node  # noqa: F401 (fixtures)
+
+- `kafka_broker` -> `Kafka`: the single-node broker on 127.0.0.1:9092.
+- `cassandra_node` -> `Cassandra`: the one-node cluster on 127.0.0.1:9042.
+- `cassandra_cluster3` -> `Cassandra`: the three-node cluster on 127.0.3.1-3:9042; it can run
+  next to the one-node cluster.
+
+Each fixture starts its service if it is not running and stops it at the end of the session
+only if it started it: a service you started yourself stays up, and a second test run reuses
+it. Set EDDY_KAFKA=host:port or EDDY_CASSANDRA=host[:port] to test against servers you run
+elsewhere; the fixtures then start and stop nothing (the kill tests need the scripts' cluster).
+A service that cannot start fails the test with the script's output; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+KAFKA_SH = REPO / "services" / "kafka.sh"
+CASSANDRA_SH = REPO / "services" / "cassandra.sh"
+
+# The scripts bound their own waits (60 s for Kafka, 120 s a Cassandra node); these only stop
+# a hung script.
+START_TIMEOUT = 400
+STOP_TIMEOUT = 180
+
+
+class ServiceError(AssertionError):
+    """A services/*.sh command failed; the message has its output."""
+
+
+def run_script(script: Path, *args: str, timeout: float = START_TIMEOUT,
+               check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a services script; with `check`, raise ServiceError (with its output) on failure."""
+    proc = subprocess.run([str(script), *args], capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+    if check and proc.returncode != 0:
+        raise ServiceError(f"{script.name} {' '.join(args)} exited with {proc.returncode}:\n"
+                           f"{proc.stdout}{proc.stderr}")
+    return proc
+
+
+@dataclass(frozen=True)
+class Kafka:
+    bootstrap: str
+    managed: bool = True  # started/stopped through services/kafka.sh
+
+    def create_topic(self, name: str, partitions: int) -> None:
+        """Create a topic (replication factor 1) through the script's admin tool."""
+        if self.managed:
+            run_script(KAFKA_SH, "create-topic", name, str(partitions), timeout=120)
+            return
+        from confluent_kafka.admin import AdminClient, NewTopic
+
+        futures = AdminClient({"bootstrap.servers": self.bootstrap}).create_topics(
+            [NewTopic(name, partitions, 1)], operation_timeout=30)
+        futures[name].result(timeout=60)
+
+
+@dataclass(frozen=True)
+class Cassandra:
+    nodes: int  # 1 or 3
+    addresses: list[str]  # node i (1-based) is addresses[i - 1]
+    port: int = 9042
+    managed: bool = True
+
+    @property
+    def contact_points(self) -> list[str]:
+        return list(self.addresses)
+
+    def script(self, command: str, *args: str, timeout: float = START_TIMEOUT,
+               check: bool = True) -> subprocess.CompletedProcess[str]:
+        """services/cassandra.sh COMMAND --nodes N ARGS..."""
+        if not self.managed:
+            raise ServiceError(f"cassandra.sh {command}: this cluster is external (EDDY_CASSANDRA)")
+        return run_script(CASSANDRA_SH, command, "--nodes", str(self.nodes), *args, timeout=timeout,
+                          check=check)
+
+    def kill(self, node: int) -> None:
+        """SIGKILL node `node` (1-based)."""
+        self.script("kill", str(node), timeout=60)
+
+    def start_node(self, node: int) -> None:
+        """Start node `node` again and wait until its peers see it UN."""
+        self.script("start-node", str(node))
+
+    def nodetool(self, *args: str, node: int | None = None) -> str:
+        extra = ["--node", str(node)] if node else []
+        return self.script("nodetool", *extra, *args, timeout=120).stdout
+
+    def ring_states(self, node: int | None = None) -> dict[str, str]:
+        """Address -> two-letter state (UN, DN, UJ, ...) in `nodetool status` of `node`."""
+        states = {}
+        for line in self.nodetool("status", node=node).splitlines():
+            m = re.match(r"^([UD][NLJM])\s+([0-9.]+)(?::\d+)?\s", line)
+            if m:
+                states[m.group(2)] = m.group(1)
+        return states
+
+    def wait_ring(self, want: dict[str, str], node: int | None = None, timeout: float = 90) -> float:
+        """Poll nodetool status until every address in `want` has its state; return the wait."""
+        t0 = time.monotonic()
+        while True:
+            states = self.ring_states(node)
+            if all(states.get(addr) == state for addr, state in want.items()):
+                return time.monotonic() - t0
+            if time.monotonic() - t0 > timeout:
+                raise ServiceError(f"nodetool status after {timeout:.0f} s: {states}, want {want}")
+            time.sleep(1)
+
+
+def _running(script: Path, *args: str) -> bool:
+    return run_script(script, "status", *args, timeout=60, check=False).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[Kafka]:
+    external = os.environ.get("EDDY_KAFKA")
+    if external:
+        yield Kafka(bootstrap=external, managed=False)
+        return
+    started = not _running(KAFKA_SH)
+    if started:
+        run_script(KAFKA_SH, "start")
+    try:
+        yield Kafka(bootstrap="127.0.0.1:9092")
+    finally:
+        if started:
+            run_script(KAFKA_SH, "stop", timeout=STOP_TIMEOUT)
+
+
+def _cassandra(nodes: int, addresses: list[str]) -> Iterator[Cassandra]:
+    started = not _running(CASSANDRA_SH, "--nodes", str(nodes))
+    cluster = Cassandra(nodes=nodes, addresses=addresses)
+    if started:
+        cluster.script("start")
+    try:
+        yield cluster
+    finally:
+        if started:
+            cluster.script("stop", timeout=STOP_TIMEOUT)
+
+
+@pytest.fixture(scope="session")
+def cassandra_node() -> Iterator[Cassandra]:
+    external = os.environ.get("EDDY_CASSANDRA")
+    if external:
+        host, _, port = external.partition(":")
+        yield Cassandra(nodes=1, addresses=[host], port=int(port or 9042), managed=False)
+        return
+    yield from _cassandra(1, ["127.0.0.1"])
+
+
+@pytest.fixture(scope="session")
+def cassandra_cluster3() -> Iterator[Cassandra]:
+    yield from _cassandra(3, ["127.0.3.1", "127.0.3.2", "127.0.3.3"])
