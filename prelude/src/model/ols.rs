@@ -1,13 +1,18 @@
 //! [`ols()`]: ordinary least squares with an intercept, solved by QR, with statsmodels' results.
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 use polars::prelude::*;
+use rayon::prelude::*;
 use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
 use statrs::function::beta::beta_reg;
 
 use super::summary::Summary;
 use crate::display::{MimeBundle, Render};
 use crate::error::{Error, Result};
+use crate::stats::columns::Values;
+
+/// Rows per block of the parallel QR: a block of [1 x y] stays in the L2 cache.
+const QR_BLOCK: usize = 4096;
 
 /// The name of the intercept term, as statsmodels' `add_constant`.
 const CONST: &str = "const";
@@ -77,10 +82,10 @@ pub struct Ols {
 /// ```
 pub fn ols(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
     const OP: &str = "ols";
-    let endog = numeric_column(df, y, OP)?;
+    let endog = checked_values(df, y, OP)?;
     let exog = x
         .iter()
-        .map(|name| numeric_column(df, name, OP))
+        .map(|name| checked_values(df, name, OP))
         .collect::<Result<Vec<_>>>()?;
     if x.is_empty() {
         return Err(Error::InvalidParameter {
@@ -90,14 +95,21 @@ pub fn ols(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
             rule: "at least one regressor column (the intercept `const` is added)",
         });
     }
-    let keep: Vec<usize> = (0..df.height())
-        .filter(|&i| {
-            std::iter::once(&endog)
-                .chain(&exog)
-                .all(|c| c[i].is_some_and(|v| !v.is_nan()))
-        })
-        .collect();
-    let (n, k) = (keep.len(), x.len() + 1);
+    let ys = endog.as_slice();
+    let xs: Vec<&[f64]> = exog.iter().map(Values::as_slice).collect();
+    // Rows used: all of them unless a value is missing (null or NaN).
+    let any_missing = ys
+        .iter()
+        .chain(xs.iter().flat_map(|c| c.iter()))
+        .any(|v| v.is_nan());
+    let keep: Option<Vec<usize>> = any_missing.then(|| {
+        (0..df.height())
+            .filter(|&i| !ys[i].is_nan() && xs.iter().all(|c| !c[i].is_nan()))
+            .collect()
+    });
+    let row = |r: usize| keep.as_ref().map_or(r, |k| k[r]);
+    let n = keep.as_ref().map_or(df.height(), Vec::len);
+    let k = x.len() + 1;
     if n <= k {
         return Err(Error::InvalidParameter {
             operation: OP,
@@ -106,47 +118,85 @@ pub fn ols(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
             rule: "more rows without nulls than parameters (regressors + const)",
         });
     }
-    let yv = DVector::from_iterator(n, keep.iter().map(|&i| endog[i].unwrap_or(f64::NAN)));
-    let design = DMatrix::from_fn(n, k, |r, c| match c {
-        0 => 1.0,
-        _ => exog[c - 1][keep[r]].unwrap_or(f64::NAN),
-    });
 
-    let qr = design.clone().qr();
-    let r = qr.r();
-    let q = qr.q();
-    let largest = r.diagonal().iter().fold(0.0_f64, |m, d| m.max(d.abs()));
-    if r.diagonal()
-        .iter()
-        .any(|d| d.abs() <= largest * n as f64 * f64::EPSILON)
-    {
-        return Err(Error::InvalidParameter {
-            operation: OP,
-            name: "x",
-            value: format!("[{}]", x.join(", ")),
-            rule: "regressors that are not collinear (with each other or with const)",
-        });
-    }
-    let qty = q.transpose() * &yv;
+    // Householder QR of [1 x y], by blocks of rows in parallel, then of the stacked R factors
+    // (TSQR): as accurate as one QR of the whole design, without forming it or Q. With y as
+    // the last column, R's last column holds Qᵀy and its corner |R[k,k]| = ‖resid‖.
+    let width = k + 1;
+    let blocks: Vec<DMatrix<f64>> = (0..n.div_ceil(QR_BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let (lo, hi) = (b * QR_BLOCK, ((b + 1) * QR_BLOCK).min(n));
+            let a = DMatrix::from_fn(hi - lo, width, |r, c| {
+                let i = row(lo + r);
+                match c {
+                    0 => 1.0,
+                    c if c == width - 1 => ys[i],
+                    c => xs[c - 1][i],
+                }
+            });
+            a.qr().r()
+        })
+        .collect();
+    let r = if blocks.len() == 1 {
+        blocks
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| DMatrix::zeros(width, width))
+    } else {
+        let rows: usize = blocks.iter().map(DMatrix::nrows).sum();
+        let mut stacked = DMatrix::zeros(rows, width);
+        let mut at = 0;
+        for block in &blocks {
+            stacked.rows_mut(at, block.nrows()).copy_from(block);
+            at += block.nrows();
+        }
+        stacked.qr().r()
+    };
+    let rxx = r.view((0, 0), (k, k)).into_owned();
+    let qty = r.view((0, k), (k, 1)).into_owned();
+    let ssr = r[(k, k)] * r[(k, k)];
     let singular = || Error::InvalidParameter {
         operation: OP,
         name: "x",
         value: format!("[{}]", x.join(", ")),
         rule: "regressors that are not collinear (with each other or with const)",
     };
-    let beta = r.solve_upper_triangular(&qty).ok_or_else(singular)?;
-    let r_inv = r
+    let largest = rxx.diagonal().iter().fold(0.0_f64, |m, d| m.max(d.abs()));
+    if rxx
+        .diagonal()
+        .iter()
+        .any(|d| d.abs() <= largest * n as f64 * f64::EPSILON)
+    {
+        return Err(singular());
+    }
+    let beta = rxx.solve_upper_triangular(&qty).ok_or_else(singular)?;
+    let r_inv = rxx
         .solve_upper_triangular(&DMatrix::identity(k, k))
         .ok_or_else(singular)?;
     // (XᵀX)⁻¹ = R⁻¹ R⁻ᵀ; only its diagonal is needed: the squared row norms of R⁻¹.
     let cov_diag: Vec<f64> = (0..k).map(|i| r_inv.row(i).norm_squared()).collect();
 
-    let fitted = &design * &beta;
-    let resid: Vec<f64> = yv.iter().zip(fitted.iter()).map(|(y, f)| y - f).collect();
-    let ssr: f64 = resid.iter().map(|e| e * e).sum();
-    let mean_y = yv.mean();
-    let centered_tss: f64 = yv.iter().map(|v| (v - mean_y).powi(2)).sum();
-    let singular_values = design.singular_values();
+    let beta_v: Vec<f64> = beta.iter().copied().collect();
+    let fitted: Vec<f64> = (0..n)
+        .into_par_iter()
+        .map(|r| {
+            let i = row(r);
+            beta_v[0]
+                + xs.iter()
+                    .zip(&beta_v[1..])
+                    .map(|(c, b)| b * c[i])
+                    .sum::<f64>()
+        })
+        .collect();
+    let resid: Vec<f64> = (0..n)
+        .into_par_iter()
+        .map(|r| ys[row(r)] - fitted[r])
+        .collect();
+    let mean_y = (0..n).map(|r| ys[row(r)]).sum::<f64>() / n as f64;
+    let centered_tss: f64 = (0..n).map(|r| (ys[row(r)] - mean_y).powi(2)).sum();
+    // The singular values of the design are those of R (Q has orthonormal columns).
+    let singular_values = rxx.singular_values();
     let (smax, smin) = singular_values
         .iter()
         .fold((0.0_f64, f64::INFINITY), |(hi, lo), s| {
@@ -166,7 +216,7 @@ pub fn ols(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
             centered_tss,
             condition_number: smax / smin,
         },
-        Some((resid, fitted.iter().copied().collect())),
+        Some((resid, fitted)),
     ))
 }
 
@@ -548,6 +598,23 @@ pub(super) fn numeric_column(
     }
     let cast = column.cast(&DataType::Float64)?;
     Ok(cast.f64()?.iter().collect())
+}
+
+/// `name`'s values as one `f64` slice (nulls as NaN), or the error naming the missing column
+/// or its dtype.
+fn checked_values(df: &DataFrame, name: &str, operation: &'static str) -> Result<Values> {
+    let column = df
+        .column(name)
+        .map_err(|_| Error::column_not_found(operation, name, df))?;
+    if !column.dtype().is_primitive_numeric() {
+        return Err(Error::InvalidDtype {
+            operation,
+            column: name.to_string(),
+            dtype: column.dtype().to_string(),
+            expected: "a numeric (float or integer) column",
+        });
+    }
+    Values::of(column)
 }
 
 /// A frame with a `term` column of `fit`'s term names, then `columns`.

@@ -2,7 +2,9 @@
 
 use polars::prelude::*;
 
-use super::columns::{labelled_frame, numeric_columns};
+use rayon::prelude::*;
+
+use super::columns::{Values, labelled_frame, numeric_values};
 use crate::error::Result;
 
 /// The correlation coefficient [`corr()`] computes, as pandas' `method=` argument.
@@ -52,25 +54,132 @@ pub enum CorrMethod {
 /// # Ok::<(), eddy::Error>(())
 /// ```
 pub fn corr(df: &DataFrame, method: CorrMethod) -> Result<DataFrame> {
-    let (names, columns) = complete_rows(df, "corr")?;
-    let columns: Vec<Vec<f64>> = match method {
-        CorrMethod::Pearson | CorrMethod::Kendall => columns,
-        CorrMethod::Spearman => columns.iter().map(|c| average_ranks(c)).collect(),
+    let (names, values, compact) = complete_rows(df, "corr")?;
+    let columns: Vec<&[f64]> = match &compact {
+        Some(c) => c.iter().map(Vec::as_slice).collect(),
+        None => values.iter().map(Values::as_slice).collect(),
     };
     let k = columns.len();
+    let matrix = match method {
+        CorrMethod::Pearson => pearson_matrix(&columns),
+        CorrMethod::Spearman => {
+            let ranks: Vec<Vec<f64>> = columns.par_iter().map(|c| average_ranks(c)).collect();
+            let ranks: Vec<&[f64]> = ranks.iter().map(Vec::as_slice).collect();
+            pearson_matrix(&ranks)
+        }
+        CorrMethod::Kendall => {
+            let pairs: Vec<(usize, usize)> =
+                (0..k).flat_map(|i| (0..i).map(move |j| (i, j))).collect();
+            let taus: Vec<f64> = pairs
+                .par_iter()
+                .map(|&(i, j)| kendall_tau_b(columns[i], columns[j]))
+                .collect();
+            let mut matrix = vec![vec![1.0; k]; k];
+            for (&(i, j), tau) in pairs.iter().zip(taus) {
+                matrix[i][j] = tau;
+                matrix[j][i] = tau;
+            }
+            if columns.first().is_some_and(|c| c.len() < 2) {
+                matrix.iter_mut().flatten().for_each(|v| *v = f64::NAN);
+            }
+            matrix
+        }
+    };
+    matrix_frame(names, matrix)
+}
+
+/// Pearson's r of every pair of equally long columns, from one blocked pass of centred
+/// cross-products; NaN for a constant column or fewer than 2 rows.
+fn pearson_matrix(columns: &[&[f64]]) -> Vec<Vec<f64>> {
+    let k = columns.len();
+    let n = columns.first().map_or(0, |c| c.len());
+    if n < 2 {
+        return vec![vec![f64::NAN; k]; k];
+    }
+    let means: Vec<f64> = columns.par_iter().map(|c| mean(c)).collect();
+    let cross = centred_cross_products(columns, &means);
     let mut matrix = vec![vec![f64::NAN; k]; k];
     for i in 0..k {
         for j in 0..=i {
-            let r = match method {
-                CorrMethod::Pearson | CorrMethod::Spearman => pearson(&columns[i], &columns[j]),
-                CorrMethod::Kendall if i == j => 1.0,
-                CorrMethod::Kendall => kendall_tau_b(&columns[i], &columns[j]),
+            let denominator = (cross[i * k + i] * cross[j * k + j]).sqrt();
+            let r = if denominator == 0.0 {
+                f64::NAN
+            } else if i == j {
+                1.0
+            } else {
+                (cross[i * k + j] / denominator).clamp(-1.0, 1.0)
             };
             matrix[i][j] = r;
             matrix[j][i] = r;
         }
     }
-    matrix_frame(names, matrix)
+    matrix
+}
+
+/// Rows per block of [`centred_cross_products`]: k centred blocks stay in the L2 cache.
+const BLOCK: usize = 2048;
+
+/// Σ (xᵢ − x̄ᵢ)(xⱼ − x̄ⱼ) for every pair of columns (row-major k × k, both triangles), in one
+/// pass over the data: blocks of rows are centred into a small buffer and multiplied there,
+/// in parallel, with per-thread sums added at the end (the sums' order differs from a serial
+/// loop by rounding only).
+fn centred_cross_products(columns: &[&[f64]], means: &[f64]) -> Vec<f64> {
+    let k = columns.len();
+    let n = columns.first().map_or(0, |c| c.len());
+    let mut sums = (0..n.div_ceil(BLOCK))
+        .into_par_iter()
+        .fold(
+            || vec![0.0; k * k],
+            |mut acc, b| {
+                let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK).min(n));
+                let len = hi - lo;
+                let mut buffer = vec![0.0; k * len];
+                for (c, column) in columns.iter().enumerate() {
+                    let m = means[c];
+                    for (d, v) in buffer[c * len..(c + 1) * len]
+                        .iter_mut()
+                        .zip(&column[lo..hi])
+                    {
+                        *d = v - m;
+                    }
+                }
+                for i in 0..k {
+                    let xi = &buffer[i * len..(i + 1) * len];
+                    for j in i..k {
+                        acc[i * k + j] += dot(xi, &buffer[j * len..(j + 1) * len]);
+                    }
+                }
+                acc
+            },
+        )
+        .reduce(
+            || vec![0.0; k * k],
+            |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),
+        );
+    for i in 0..k {
+        for j in 0..i {
+            sums[i * k + j] = sums[j * k + i];
+        }
+    }
+    sums
+}
+
+/// The dot product with eight independent sums, which the compiler vectorises.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    acc.iter().sum::<f64>() + tail
 }
 
 /// The sample covariance matrix (divided by n − 1) of the numeric (float or integer) columns
@@ -96,50 +205,49 @@ pub fn corr(df: &DataFrame, method: CorrMethod) -> Result<DataFrame> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn cov(df: &DataFrame) -> Result<DataFrame> {
-    let (names, columns) = complete_rows(df, "cov")?;
+    let (names, values, compact) = complete_rows(df, "cov")?;
+    let columns: Vec<&[f64]> = match &compact {
+        Some(c) => c.iter().map(Vec::as_slice).collect(),
+        None => values.iter().map(Values::as_slice).collect(),
+    };
     let k = columns.len();
-    let means: Vec<f64> = columns.iter().map(|c| mean(c)).collect();
-    let n = columns.first().map_or(0, Vec::len);
+    let n = columns.first().map_or(0, |c| c.len());
     let mut matrix = vec![vec![f64::NAN; k]; k];
     if n >= 2 {
+        let means: Vec<f64> = columns.par_iter().map(|c| mean(c)).collect();
+        let cross = centred_cross_products(&columns, &means);
         for i in 0..k {
-            for j in 0..=i {
-                let sum: f64 = columns[i]
-                    .iter()
-                    .zip(&columns[j])
-                    .map(|(x, y)| (x - means[i]) * (y - means[j]))
-                    .sum();
-                let c = sum / (n as f64 - 1.0);
-                matrix[i][j] = c;
-                matrix[j][i] = c;
+            for j in 0..k {
+                matrix[i][j] = cross[i * k + j] / (n as f64 - 1.0);
             }
         }
     }
     matrix_frame(names, matrix)
 }
 
-/// The names and values of the numeric columns of `df`, keeping only rows where every one of
-/// them is neither null nor NaN.
-fn complete_rows(df: &DataFrame, operation: &'static str) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
-    let columns = numeric_columns(df, operation)?;
-    let complete: Vec<bool> = (0..df.height())
-        .map(|row| {
-            columns
-                .iter()
-                .all(|(_, values)| values[row].is_some_and(|v| !v.is_nan()))
-        })
-        .collect();
-    Ok(columns
-        .into_iter()
-        .map(|(name, values)| {
-            let kept = values
-                .into_iter()
-                .zip(&complete)
-                .filter_map(|(v, &keep)| if keep { v } else { None })
+/// The names and values of the numeric columns of `df`, and, if some row has a null or NaN in
+/// one of them, copies of the columns without those rows (else `None`: use the values as
+/// they are, without a copy).
+#[allow(clippy::type_complexity)]
+fn complete_rows(
+    df: &DataFrame,
+    operation: &'static str,
+) -> Result<(Vec<String>, Vec<Values>, Option<Vec<Vec<f64>>>)> {
+    let (names, values) = numeric_values(df, operation)?;
+    let slices: Vec<&[f64]> = values.iter().map(Values::as_slice).collect();
+    let compact = slices
+        .iter()
+        .any(|c| c.iter().any(|v| v.is_nan()))
+        .then(|| {
+            let keep: Vec<usize> = (0..df.height())
+                .filter(|&row| slices.iter().all(|c| !c[row].is_nan()))
                 .collect();
-            (name, kept)
-        })
-        .unzip())
+            slices
+                .iter()
+                .map(|c| keep.iter().map(|&row| c[row]).collect())
+                .collect()
+        });
+    Ok((names, values, compact))
 }
 
 /// A square matrix labelled by `names`: a `column` column, then one column per name.
@@ -150,28 +258,6 @@ fn matrix_frame(names: Vec<String>, matrix: Vec<Vec<f64>>) -> Result<DataFrame> 
 
 fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
-}
-
-/// Pearson's r of two equally long columns, centred first (two passes); NaN if either is
-/// constant or shorter than 2.
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    if x.len() < 2 {
-        return f64::NAN;
-    }
-    let (mx, my) = (mean(x), mean(y));
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        let (dx, dy) = (a - mx, b - my);
-        sxy += dx * dy;
-        sxx += dx * dx;
-        syy += dy * dy;
-    }
-    let denominator = (sxx * syy).sqrt();
-    if denominator == 0.0 {
-        f64::NAN
-    } else {
-        (sxy / denominator).clamp(-1.0, 1.0)
-    }
 }
 
 /// The ranks 1..=n of NaN-free `values`, ties sharing their average rank.

@@ -2,7 +2,9 @@
 
 use polars::prelude::*;
 
-use super::columns::{labelled_frame, numeric_columns};
+use rayon::prelude::*;
+
+use super::columns::{labelled_frame, numeric_values};
 use super::moments::Moments;
 use crate::error::Result;
 
@@ -39,36 +41,85 @@ const ROWS: [&str; 10] = [
 /// # Ok::<(), eddy::Error>(())
 /// ```
 pub fn describe(df: &DataFrame) -> Result<DataFrame> {
-    let columns = numeric_columns(df, "describe")?
+    let (names, values) = numeric_values(df, "describe")?;
+    let columns = names
         .into_iter()
-        .map(|(name, values)| {
-            let mut values: Vec<f64> = values
-                .into_iter()
-                .flatten()
-                .filter(|v| !v.is_nan())
-                .collect();
-            let m = Moments::from_slice(&values);
-            values.sort_by(f64::total_cmp);
-            let q = |p: f64| quantile_sorted(&values, p);
-            let stats = vec![
-                m.count() as f64,
-                m.mean(),
-                m.std(),
-                m.min(),
-                q(0.25),
-                q(0.5),
-                q(0.75),
-                m.max(),
-                m.skew(),
-                m.kurt(),
-            ];
-            (name, stats)
-        })
+        .zip(
+            values
+                .par_iter()
+                .map(|v| column_stats(v.as_slice()))
+                .collect::<Vec<_>>(),
+        )
         .collect();
     let labels = ROWS.iter().map(|row| row.to_string()).collect();
     labelled_frame("statistic", labels, columns)
 }
 
+/// count, mean, std, min, 25 %, 50 %, 75 %, max, skew, kurt of one column (NaN = missing).
+fn column_stats(values: &[f64]) -> Vec<f64> {
+    let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    let m = Moments::from_slice(&present);
+    let quartiles = quantiles(&mut present, &[0.25, 0.5, 0.75]);
+    vec![
+        m.count() as f64,
+        m.mean(),
+        m.std(),
+        m.min(),
+        quartiles[0],
+        quartiles[1],
+        quartiles[2],
+        m.max(),
+        m.skew(),
+        m.kurt(),
+    ]
+}
+
+/// The `ps` quantiles (ascending) of NaN-free `values`, interpolated as numpy, by selection
+/// (`select_nth_unstable`, O(n) per order statistic) instead of a full sort: the order
+/// statistics each quantile needs are selected in ascending order, each in what is left to the
+/// right of the previous one. `values` is reordered.
+fn quantiles(values: &mut [f64], ps: &[f64]) -> Vec<f64> {
+    let Some(last) = values.len().checked_sub(1) else {
+        return vec![f64::NAN; ps.len()];
+    };
+    let mut wanted: Vec<usize> = ps
+        .iter()
+        .flat_map(|p| {
+            let below = ((p * last as f64).floor() as usize).min(last);
+            [below, (below + 1).min(last)]
+        })
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut order_stats = std::collections::HashMap::new();
+    let mut from = 0;
+    for &i in &wanted {
+        let (_, v, _) = values[from..].select_nth_unstable_by(i - from, f64::total_cmp);
+        order_stats.insert(i, *v);
+        from = i + 1;
+    }
+    ps.iter()
+        .map(|p| {
+            let position = p * last as f64;
+            let below = (position.floor() as usize).min(last);
+            let above = (below + 1).min(last);
+            let (a, b) = (order_stats[&below], order_stats[&above]);
+            lerp(a, b, position - below as f64)
+        })
+        .collect()
+}
+
+/// numpy's `_lerp`: exact at both ends.
+fn lerp(a: f64, b: f64, t: f64) -> f64 {
+    let diff = b - a;
+    if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    }
+}
+
+#[cfg(test)]
 /// The `p` quantile of sorted, NaN-free `values` by linear interpolation (numpy's default
 /// `linear` method, with its `lerp`); NaN if `values` is empty.
 fn quantile_sorted(values: &[f64], p: f64) -> f64 {
@@ -102,6 +153,16 @@ mod tests {
         assert_eq!(quantile_sorted(&values, 0.75), 3.25);
         assert_eq!(quantile_sorted(&[7.0], 0.25), 7.0);
         assert!(quantile_sorted(&[], 0.5).is_nan());
+        // selection gives the same numbers as the sorted path
+        let mut shuffled = [9.0, 1.0, 4.0, 7.0, 2.0, 8.0, 3.0, 6.0, 5.0, 10.0, 0.5];
+        let mut sorted = shuffled;
+        sorted.sort_by(f64::total_cmp);
+        let ps = [0.1, 0.25, 0.5, 0.75, 0.99];
+        let got = quantiles(&mut shuffled, &ps);
+        for (p, g) in ps.iter().zip(got) {
+            assert_eq!(g, quantile_sorted(&sorted, *p), "{p}");
+        }
+        assert!(quantiles(&mut [], &[0.5])[0].is_nan());
     }
 
     #[test]
