@@ -82,20 +82,26 @@ fn quantiles(values: &mut [f64], ps: &[f64]) -> Vec<f64> {
     let Some(last) = values.len().checked_sub(1) else {
         return vec![f64::NAN; ps.len()];
     };
-    let mut wanted: Vec<usize> = ps
+    // Each quantile needs order statistics `below` and `below + 1`: select `below`s in
+    // ascending order, each in what is right of the previous; `below + 1` is then the
+    // smallest value to its right.
+    let mut belows: Vec<usize> = ps
         .iter()
-        .flat_map(|p| {
-            let below = ((p * last as f64).floor() as usize).min(last);
-            [below, (below + 1).min(last)]
-        })
+        .map(|p| ((p * last as f64).floor() as usize).min(last))
         .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
+    belows.sort_unstable();
+    belows.dedup();
     let mut order_stats = std::collections::HashMap::new();
     let mut from = 0;
-    for &i in &wanted {
-        let (_, v, _) = values[from..].select_nth_unstable_by(i - from, f64::total_cmp);
+    for &i in &belows {
+        if i < from {
+            continue;
+        }
+        let (_, v, right) = values[from..].select_nth_unstable_by(i - from, f64::total_cmp);
         order_stats.insert(i, *v);
+        if let Some(next) = right.iter().copied().min_by(f64::total_cmp) {
+            order_stats.insert(i + 1, next);
+        }
         from = i + 1;
     }
     ps.iter()
