@@ -215,6 +215,8 @@ run_tests() {
   # Selected with the kernel so that features unify as in the kernel build (no rebuild).
   suite "cargo test -p evcxr type_names" cargo test --release --locked -p eddy-kernel -p evcxr --lib type_names
   suite "pytest tests/ (the installed kernel)" pytest_suite
+  # The walkthrough notebooks, headless, on the embedded default (the main job's own runner).
+  suite "notebooks (papermill, embedded)" "$REPO/scripts/run-notebooks.sh"
   if ((${#FAILED_SUITES[@]})); then
     printf 'install.sh: failed: %s\n' "${FAILED_SUITES[@]}" >&2
     exit 1
