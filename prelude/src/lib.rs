@@ -10,7 +10,8 @@
 //! - [`display`]: the [`Render`](display::Render) trait, [`display()`](display::display) with
 //!   in-place updates through a [`DisplayHandle`](display::DisplayHandle), and
 //!   [`progress`](display::progress) bars.
-//! - [`plot`]: [`line`](plot::line) and [`hist`](plot::hist) charts.
+//! - [`plot`]: [`line`](plot::line), [`hist`](plot::hist), [`scatter`](plot::scatter) and the
+//!   model diagnostics ([`residplot`](plot::residplot), [`qqplot`](plot::qqplot), …).
 //! - [`error`]: one [`Error`] type; every fallible call returns [`Result`].
 //!
 //! ```

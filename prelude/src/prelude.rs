@@ -30,7 +30,10 @@ pub use crate::model::{
     lasso, logspace, ols, ridge, train_test_split,
 };
 #[doc(no_inline)]
-pub use crate::plot::{Chart, Png, hist, line};
+pub use crate::plot::{
+    Chart, Png, heatmap, hist, hist_kde, line, predicted_vs_actual, qqplot, residplot, scatter,
+    scatter_fit,
+};
 #[doc(no_inline)]
 pub use crate::stats::{
     Alternative, Bandwidth, Cdf, CorrMethod, Kde, Moments, TestResult, chi2_contingency, chisquare,

@@ -27,6 +27,8 @@ pub(crate) enum TickFormat {
     Decimals(usize),
     /// A date or time, with this `strftime` pattern.
     Time(&'static str),
+    /// A name per unit band: `names[i]` labels `i..i + 1` (a categorical axis).
+    Names(Vec<String>),
 }
 
 /// A linear axis from `lo` to `hi` with precomputed ticks.
@@ -54,6 +56,23 @@ impl Axis {
         }
     }
 
+    /// A categorical axis over `0..names.len()`, one tick in the middle of each unit band:
+    /// `names[i]` at `i + 0.5`, or at `len − i − 0.5` if `top_down` (the first name on top
+    /// of a y axis).
+    pub(crate) fn categories(names: &[String], top_down: bool) -> Axis {
+        let k = names.len();
+        let mut bands = names.to_vec();
+        if top_down {
+            bands.reverse();
+        }
+        Axis {
+            lo: 0.0,
+            hi: k.max(1) as f64,
+            ticks: (0..k).map(|i| i as f64 + 0.5).collect(),
+            format: TickFormat::Names(bands),
+        }
+    }
+
     /// The tick positions.
     pub(crate) fn ticks(&self) -> &[f64] {
         &self.ticks
@@ -78,6 +97,14 @@ impl Axis {
             TickFormat::Time(pattern) => days_to_datetime(value)
                 .map(|t| t.format(pattern).to_string())
                 .unwrap_or_else(|| format!("{value}")),
+            TickFormat::Names(names) => {
+                let i = value.floor();
+                if i >= 0.0 && (i as usize) < names.len() {
+                    names[i as usize].clone()
+                } else {
+                    String::new()
+                }
+            }
         }
     }
 }
@@ -139,7 +166,7 @@ pub(crate) fn number_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, TickFo
 pub(crate) fn time_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, TickFormat) {
     let target = target.max(2) as f64;
     let span = hi - lo;
-    if span >= 2.0 * 365.0 {
+    if span >= 4.0 * 365.0 {
         let step = pick(
             span / 365.25 / target,
             &[1, 2, 5, 10, 20, 25, 50, 100, 200, 500],
@@ -152,7 +179,7 @@ pub(crate) fn time_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, TickForm
             .collect();
         (ticks, TickFormat::Time("%Y"))
     } else if span >= 60.0 {
-        let step = pick(span / 30.44 / target, &[1, 2, 3, 6]) as i32;
+        let step = pick(span / 30.44 / target, &[1, 2, 3, 6, 12]) as i32;
         let (y0, y1) = (year_of(lo), year_of(hi));
         let ticks = (y0..=y1)
             .flat_map(|y| (1..=12).map(move |m| (y, m)))
@@ -243,6 +270,27 @@ mod tests {
             labels(&axis),
             ["1995", "2000", "2005", "2010", "2015", "2020"]
         );
+    }
+
+    #[test]
+    fn a_few_years_tick_on_half_years() {
+        let lo = date_days(2020, 1, 2).unwrap();
+        let hi = date_days(2022, 12, 28).unwrap();
+        let axis = Axis::new(Scale::Days, lo, hi, 9);
+        assert_eq!(
+            labels(&axis),
+            ["2020-07", "2021-01", "2021-07", "2022-01", "2022-07"]
+        );
+    }
+
+    #[test]
+    fn categories_label_bands() {
+        let names = ["a".to_string(), "b".to_string(), "c".to_string()];
+        let x = Axis::categories(&names, false);
+        assert_eq!(labels(&x), ["a", "b", "c"]);
+        let y = Axis::categories(&names, true);
+        assert_eq!(labels(&y), ["c", "b", "a"], "bottom to top");
+        assert_eq!(y.range(), 0.0..3.0);
     }
 
     #[test]

@@ -7,16 +7,19 @@ use plotters::prelude::*;
 
 use super::axis::Axis;
 use super::font::{self, FAMILY};
+use super::heatmap::HeatmapData;
 use super::hist::HistData;
 use super::line::LineData;
 use super::png::Png;
+use super::scatter::ScatterData;
 use crate::display::{MimeBundle, Render};
 use crate::error::{Error, Result};
 
 /// Default size in pixels, a 16:9 that fits a notebook column.
 const DEFAULT_SIZE: (u32, u32) = (800, 450);
 
-/// A chart: made by [`line`](super::line()) or [`hist`](super::hist()), styled with
+/// A chart: made by [`line`](super::line()), [`hist`](super::hist()), [`scatter`](super::scatter())
+/// or another function of [`plot`](super), styled with
 /// [`title`](Chart::title), [`xlabel`](Chart::xlabel), [`ylabel`](Chart::ylabel),
 /// [`size`](Chart::size), shown as SVG in the notebook, saved as SVG or PNG.
 ///
@@ -48,8 +51,12 @@ pub struct Chart {
 pub(crate) enum Kind {
     /// Lines over x.
     Line(LineData),
-    /// A histogram.
+    /// A histogram, as counts or as a density with a curve.
     Hist(HistData),
+    /// Points, with straight lines (fits, references) over them.
+    Scatter(ScatterData),
+    /// A labelled matrix as coloured cells.
+    Heatmap(HeatmapData),
 }
 
 impl Chart {
@@ -71,9 +78,9 @@ impl Chart {
         }
     }
 
-    /// Sets the title, drawn above the chart.
+    /// Sets the title, drawn above the chart (`""` removes it).
     pub fn title(mut self, title: &str) -> Chart {
-        self.title = Some(title.to_string());
+        self.title = Some(title.to_string()).filter(|t| !t.is_empty());
         self
     }
 
@@ -224,6 +231,8 @@ impl Chart {
         match &self.kind {
             Kind::Line(data) => data.axes(),
             Kind::Hist(data) => data.axes(),
+            Kind::Scatter(data) => data.axes(),
+            Kind::Heatmap(data) => data.axes(),
         }
     }
 
@@ -237,6 +246,11 @@ impl Chart {
         root: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         root.fill(&WHITE)?;
+        if let Kind::Heatmap(data) = &self.kind {
+            // Categorical axes and a colour bar: its own layout.
+            data.draw_chart(root, self.title.as_deref())?;
+            return root.present();
+        }
         let (x_axis, y_axis) = self.axes();
         // Room for the longest y tick label, and for the y label if any.
         let y_chars = y_axis
@@ -282,6 +296,8 @@ impl Chart {
         match &self.kind {
             Kind::Line(data) => data.draw(&mut cc, self.width)?,
             Kind::Hist(data) => data.draw(&mut cc)?,
+            Kind::Scatter(data) => data.draw(&mut cc)?,
+            Kind::Heatmap(_) => {}
         }
         root.present()
     }

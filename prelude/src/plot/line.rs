@@ -1,7 +1,7 @@
 //! [`line`]: one or more columns drawn as lines over a date or number column.
 
 use plotters::prelude::*;
-use polars::prelude::DataFrame;
+use polars::prelude::{Column, DataFrame, Series};
 
 use super::axis::{Axis, Scale};
 use super::chart::{Canvas, Chart, Kind};
@@ -67,6 +67,93 @@ pub fn line(df: &DataFrame, x: &str, ys: &[&str]) -> Result<Chart> {
         Some(x.to_string()),
         ylabel,
     ))
+}
+
+/// The actual values of column `actual` and `predicted` (one value per row of `df`, as
+/// [`Ols::predict`](crate::model::Ols::predict) returns) as two lines over the date column
+/// `date`: a [`line`] chart titled `actual: actual and predicted`, the y axis named after
+/// `actual`, the legend after the column and the series (`predicted` if the series has no name
+/// of its own).
+///
+/// A null prediction (a row with a missing regressor) breaks the predicted line there.
+///
+/// # Errors
+///
+/// Those of [`line`]; [`Error::InvalidDtype`] if `predicted` is not numeric;
+/// [`Error::InvalidParameter`] if its length is not the number of rows of `df`.
+///
+/// # Example
+///
+/// ```
+/// use eddy::prelude::*;
+///
+/// let df = sp500()?;
+/// let fit = ols(&df, "JPM", &["BAC", "WMT"])?;
+/// let chart = predicted_vs_actual(&df, "Date", "JPM", &fit.predict(&df)?)?;
+/// let svg = chart.svg()?;
+/// assert!(svg.contains("JPM: actual and predicted") && svg.contains("predicted"));
+/// # Ok::<(), eddy::Error>(())
+/// ```
+pub fn predicted_vs_actual(
+    df: &DataFrame,
+    date: &str,
+    actual: &str,
+    predicted: &Series,
+) -> Result<Chart> {
+    const OP: &str = "predicted_vs_actual";
+    if !predicted.dtype().is_primitive_numeric() {
+        return Err(Error::InvalidDtype {
+            operation: OP,
+            column: predicted.name().to_string(),
+            dtype: predicted.dtype().to_string(),
+            expected: "numeric predictions",
+        });
+    }
+    if predicted.len() != df.height() {
+        return Err(Error::InvalidParameter {
+            operation: OP,
+            name: "predicted",
+            value: format!("{} values for {} rows", predicted.len(), df.height()),
+            rule: "one value per row of df (as `fit.predict(&df)` returns)",
+        });
+    }
+    let name = match predicted.name().as_str() {
+        "" => "predicted",
+        n if n == date || n == actual => "predicted",
+        n => n,
+    };
+    let mut columns = Vec::with_capacity(3);
+    for wanted in [date, actual] {
+        let column = df
+            .column(wanted)
+            .map_err(|_| Error::column_not_found(OP, wanted, df))?;
+        columns.push(column.clone());
+    }
+    columns.push(Column::from(predicted.clone().with_name(name.into())));
+    let frame = DataFrame::new(df.height(), columns)?;
+    Ok(line(&frame, date, &[actual, name])
+        .map_err(|err| rename_operation(err, OP))?
+        .title(&format!("{actual}: actual and predicted"))
+        .ylabel(actual))
+}
+
+/// `err` as raised by `operation` instead of `line`.
+fn rename_operation(err: Error, operation: &'static str) -> Error {
+    match err {
+        Error::InvalidDtype {
+            column,
+            dtype,
+            expected,
+            ..
+        } => Error::InvalidDtype {
+            operation,
+            column,
+            dtype,
+            expected,
+        },
+        Error::NoData { column, .. } => Error::NoData { operation, column },
+        other => other,
+    }
 }
 
 /// The data of a line chart.
@@ -253,6 +340,70 @@ mod tests {
         );
         assert!(svg_has_text(&svg, "Date"), "x label");
         assert!(svg.len() < 400_000, "{} bytes", svg.len());
+    }
+
+    #[test]
+    fn line_draws_actual_and_predicted_over_dates() {
+        // A frame with Date, actual and predicted, as a notebook builds it by hand.
+        let df = crate::data::sp500().unwrap();
+        let fit = crate::model::ols(&df, "JPM", &["BAC", "WMT"]).unwrap();
+        let mut frame = df.select(["Date", "JPM"]).unwrap();
+        frame.with_column(fit.predict(&df).unwrap().into()).unwrap();
+        let svg = line(&frame, "Date", &["JPM", "predicted"])
+            .unwrap()
+            .svg()
+            .unwrap();
+        assert!(
+            svg_has_text(&svg, "JPM") && svg_has_text(&svg, "predicted"),
+            "legend"
+        );
+        assert!(svg_has_text(&svg, "2010"), "dates");
+
+        let chart = predicted_vs_actual(&df, "Date", "JPM", &fit.predict(&df).unwrap()).unwrap();
+        let svg = chart.svg().unwrap();
+        assert!(svg_has_text(&svg, "JPM: actual and predicted"), "title");
+        assert!(svg_has_text(&svg, "predicted") && svg_has_text(&svg, "Date"));
+    }
+
+    #[test]
+    fn predicted_vs_actual_checks_its_inputs() {
+        let df =
+            df!("d" => [1.0, 2.0, 3.0], "y" => [1.0, 2.0, 3.0], "s" => ["a", "b", "c"]).unwrap();
+        let p = Series::new("y".into(), [1.5, 2.0, 2.5]);
+        let chart = predicted_vs_actual(&df, "d", "y", &p).unwrap();
+        let Kind::Line(data) = chart.kind() else {
+            panic!()
+        };
+        let names: Vec<&str> = data.series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["y", "predicted"],
+            "a clashing name becomes `predicted`"
+        );
+        let err = predicted_vs_actual(&df, "d", "y", &p.head(Some(2))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "predicted_vs_actual: predicted should be one value per row of df (as `fit.predict(&df)` returns), but is 2 values for 3 rows"
+        );
+        let err = predicted_vs_actual(&df, "d", "nope", &p).unwrap_err();
+        assert!(
+            err.to_string().contains("available columns: d, y, s"),
+            "{err}"
+        );
+        let err = predicted_vs_actual(&df, "d", "s", &p).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("predicted_vs_actual: column `s` has dtype str"),
+            "{err}"
+        );
+        let text = Series::new("t".into(), ["a", "b", "c"]);
+        assert!(matches!(
+            predicted_vs_actual(&df, "d", "y", &text),
+            Err(Error::InvalidDtype { .. })
+        ));
+        let empty = df.head(Some(0));
+        let err = predicted_vs_actual(&empty, "d", "y", &p.head(Some(0))).unwrap_err();
+        assert!(matches!(err, Error::NoData { .. }), "{err}");
     }
 
     #[test]
