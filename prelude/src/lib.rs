@@ -11,6 +11,8 @@
 //!   in-place updates through a [`DisplayHandle`](display::DisplayHandle), and
 //!   [`progress`](display::progress) bars.
 //! - [`plot`]: [`line`](plot::line) and [`hist`](plot::hist) charts.
+//! - [`stream`]: [`Stream`](stream::Stream)s of quotes from Kafka or an embedded replay, in
+//!   micro-batches, with a live view.
 //! - [`error`]: one [`Error`] type; every fallible call returns [`Result`].
 //!
 //! ```
@@ -43,6 +45,7 @@ pub mod model;
 pub mod plot;
 pub mod prelude;
 pub mod stats;
+pub mod stream;
 
 #[doc(hidden)]
 #[path = "deps.rs"]
