@@ -86,6 +86,9 @@ pub mod stream;
 pub mod trigger;
 mod view;
 
+#[cfg(test)]
+mod tests;
+
 pub use batches::Batches;
 pub use frame::IntoQuotes;
 pub use kafka::{Produced, Speed, create_topic, replay_to_kafka};
