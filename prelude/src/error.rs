@@ -100,6 +100,18 @@ pub enum Error {
         column: String,
     },
 
+    /// A stream could not connect, read, dead-letter, commit or produce (Kafka), or a stream
+    /// was set up wrongly; `hint` says what to do, e.g. `start it with services/kafka.sh start`.
+    #[error("{operation}: {message} (hint: {hint})")]
+    Stream {
+        /// The call that failed, e.g. `Stream::kafka`.
+        operation: &'static str,
+        /// What went wrong, naming the broker, topic or value.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
+
     /// An error from polars, passed through.
     #[error("polars: {0}")]
     Polars(#[from] PolarsError),

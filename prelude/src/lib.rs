@@ -12,6 +12,8 @@
 //!   [`progress`](display::progress) bars.
 //! - [`plot`]: [`line`](plot::line), [`hist`](plot::hist), [`scatter`](plot::scatter) and the
 //!   model diagnostics ([`residplot`](plot::residplot), [`qqplot`](plot::qqplot), …).
+//! - [`stream`]: [`Stream`](stream::Stream)s of quotes from Kafka or an embedded replay, in
+//!   micro-batches, with a live view.
 //! - [`error`]: one [`Error`] type; every fallible call returns [`Result`].
 //!
 //! ```
@@ -44,6 +46,7 @@ pub mod model;
 pub mod plot;
 pub mod prelude;
 pub mod stats;
+pub mod stream;
 
 #[doc(hidden)]
 #[path = "deps.rs"]

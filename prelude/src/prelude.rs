@@ -40,6 +40,11 @@ pub use crate::stats::{
     corr, cov, describe, gaussian_kde, jarque_bera, ks_2samp, kstest, pearsonr, ttest_1samp,
     ttest_ind, ttest_rel,
 };
+#[doc(no_inline)]
+pub use crate::stream::{
+    Batches, IntoQuotes, Market, Quote, RunningStream, Speed, State, Stream, StreamState,
+    StreamStats, Trigger, create_topic, replay_to_kafka,
+};
 
 /// Calendar dates, as in `NaiveDate::from_ymd_opt(2020, 1, 1)` to compare with a `Date` column.
 #[doc(no_inline)]
