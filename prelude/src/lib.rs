@@ -11,6 +11,8 @@
 //!   in-place updates through a [`DisplayHandle`](display::DisplayHandle), and
 //!   [`progress`](display::progress) bars.
 //! - [`plot`]: [`line`](plot::line) and [`hist`](plot::hist) charts.
+//! - [`store`]: a [`Store`](store::Store) of quotes on Cassandra or in an embedded SQLite
+//!   file: `write` a frame, read a `range` or `scan` back.
 //! - [`error`]: one [`Error`] type; every fallible call returns [`Result`].
 //!
 //! ```
@@ -43,6 +45,7 @@ pub mod model;
 pub mod plot;
 pub mod prelude;
 pub mod stats;
+pub mod store;
 
 #[doc(hidden)]
 #[path = "deps.rs"]

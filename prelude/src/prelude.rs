@@ -37,6 +37,8 @@ pub use crate::stats::{
     corr, cov, describe, gaussian_kde, jarque_bera, ks_2samp, kstest, pearsonr, ttest_1samp,
     ttest_ind, ttest_rel,
 };
+#[doc(no_inline)]
+pub use crate::store::{Consistency, Store};
 
 /// Calendar dates, as in `NaiveDate::from_ymd_opt(2020, 1, 1)` to compare with a `Date` column.
 #[doc(no_inline)]
