@@ -112,6 +112,35 @@ pub enum Error {
         hint: String,
     },
 
+    /// A store could not do an operation: a Cassandra cluster that cannot be reached, refuses
+    /// the login, has too few replicas alive for the consistency level or times out; or the
+    /// embedded SQLite file that cannot be opened or written. `kind` tells which.
+    ///
+    /// ```
+    /// use eddy::prelude::*;
+    /// use eddy::store::StoreErrorKind;
+    ///
+    /// // Nothing listens on port 1: the error names the address and how to start a node.
+    /// let err = Store::cassandra(&["127.0.0.1:1"], "course").unwrap_err();
+    /// assert!(matches!(err, eddy::Error::Store { kind: StoreErrorKind::Connect, .. }));
+    /// assert!(err.to_string().contains("services/cassandra.sh start"));
+    /// ```
+    #[error("{operation}: {backend} at {target}: {message} (hint: {hint})")]
+    Store {
+        /// The call that failed, e.g. `write`.
+        operation: &'static str,
+        /// `cassandra` or `sqlite`.
+        backend: &'static str,
+        /// The contact points and keyspace, or the file.
+        target: String,
+        /// What went wrong, with the server's or the library's own message.
+        message: String,
+        /// What to do about it.
+        hint: String,
+        /// The category, to match on.
+        kind: crate::store::StoreErrorKind,
+    },
+
     /// An error from polars, passed through.
     #[error("polars: {0}")]
     Polars(#[from] PolarsError),

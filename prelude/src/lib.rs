@@ -14,6 +14,8 @@
 //!   model diagnostics ([`residplot`](plot::residplot), [`qqplot`](plot::qqplot), …).
 //! - [`stream`]: [`Stream`](stream::Stream)s of quotes from Kafka or an embedded replay, in
 //!   micro-batches, with a live view.
+//! - [`store`]: a [`Store`](store::Store) of quotes on Cassandra or in an embedded SQLite
+//!   file: `write` a frame, read a `range` or `scan` back.
 //! - [`error`]: one [`Error`] type; every fallible call returns [`Result`].
 //!
 //! ```
@@ -46,6 +48,7 @@ pub mod model;
 pub mod plot;
 pub mod prelude;
 pub mod stats;
+pub mod store;
 pub mod stream;
 
 #[doc(hidden)]
