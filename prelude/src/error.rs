@@ -141,6 +141,30 @@ pub enum Error {
         kind: crate::store::StoreErrorKind,
     },
 
+    /// Nulls, NaNs or infinities in a column a model needs complete.
+    #[error(
+        "{operation}: column `{column}` has {count} null or non-finite value(s), the first at row {first_row}; models need complete rows (hint: drop them with `fill_nulls(&df, NullPolicy::DropRows)?.df`, or fill them)"
+    )]
+    MissingValues {
+        /// The call that failed.
+        operation: &'static str,
+        /// The column.
+        column: String,
+        /// How many values are null, NaN or infinite.
+        count: usize,
+        /// The row of the first one.
+        first_row: usize,
+    },
+
+    /// A model's fitting routine (linfa's) failed on data that passed the prelude's checks.
+    #[error("{operation}: the model could not be fitted: {reason}")]
+    Model {
+        /// The call that failed.
+        operation: &'static str,
+        /// The fitting library's message.
+        reason: String,
+    },
+
     /// An error from polars, passed through.
     #[error("polars: {0}")]
     Polars(#[from] PolarsError),

@@ -26,6 +26,13 @@ pub use crate::display::{
 };
 #[doc(no_inline)]
 pub use crate::model::{
+    Criterion, DecisionTree, DecisionTreeParams, GaussianNb, GaussianNbParams, KMeans,
+    KMeansParams, Logistic, LogisticParams, MaxFeatures, MinMaxScaler, Pca, RandomForest,
+    RandomForestParams, StandardScaler, decision_tree, gaussian_nb, kmeans, logistic, pca,
+    random_forest,
+};
+#[doc(no_inline)]
+pub use crate::model::{
     CvPath, Folds, Ols, OlsAccumulator, Penalized, Penalty, Summary, cross_validate, elastic_net,
     lasso, logspace, ols, ridge, train_test_split,
 };
