@@ -43,10 +43,7 @@ pub(crate) fn expected_windows(quotes: &DataFrame, length_days: i64) -> Vec<Data
         let lo = end - length_days * DAY_MS;
         let ts_col = quotes.column("ts").unwrap().to_physical_repr();
         let t = ts_col.i64().unwrap();
-        let mask: BooleanChunked = t
-            .iter()
-            .map(|v| v.map(|v| v >= lo && v < end))
-            .collect();
+        let mask: BooleanChunked = t.iter().map(|v| v.map(|v| v >= lo && v < end)).collect();
         let rows = quotes.filter(&mask).unwrap();
         if rows.height() > 0 {
             out.push(window_aggregate(rows.lazy()));
