@@ -65,6 +65,7 @@
 pub mod batches;
 #[doc(hidden)]
 pub mod frame;
+mod json;
 #[doc(hidden)]
 pub mod kafka;
 #[doc(hidden)]

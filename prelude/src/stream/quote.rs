@@ -16,8 +16,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use super::json::{Field, ReadError, read_object};
 
 /// How far ahead of the consumer's clock an event time may be before the quote is
 /// dead-lettered as `future_ts`: one day, unless the stream sets
@@ -165,108 +164,35 @@ pub(crate) fn parse_wire(
     now: i64,
     max_future: i64,
 ) -> Result<WireQuote<'_>, Malformed> {
-    if payload.iter().all(u8::is_ascii_whitespace) {
-        return Err(Malformed::new("not_json", "empty message"));
-    }
-    let first = payload.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    if first != Some(b'{') && serde_json::from_slice::<IgnoredAny>(payload).is_ok() {
-        let kind = match first {
-            Some(b'[') => "an array",
-            Some(b'"') => "a string",
-            Some(b't' | b'f') => "a boolean",
-            Some(b'n') => "null",
-            _ => "a number",
-        };
-        return Err(Malformed::new(
+    let text = std::str::from_utf8(payload).map_err(|e| {
+        Malformed::new(
             "not_json",
-            format!("not a JSON object with symbol, ts and price, but {kind}"),
-        ));
-    }
-    match serde_json::from_slice::<Wire<'_>>(payload) {
-        Ok(wire) => check(wire, now, max_future),
-        Err(err) if err.is_data() => Err(Malformed::new("not_json", data_error(&err))),
-        Err(err) => {
-            // JSON has no NaN or Infinity, but Python's json.dumps writes them: read such a
-            // message again with the tokens as markers, to say "price is NaN".
-            if let Some(patched) = patch_non_finite(payload)
-                && let Ok(wire) = serde_json::from_slice::<Wire<'_>>(&patched)
-            {
-                return match check(wire, now, max_future) {
-                    Ok(q) => Ok(WireQuote {
-                        symbol: Cow::Owned(q.symbol.into_owned()),
-                        ts: q.ts,
-                        price: q.price,
-                    }),
-                    Err(m) => Err(m),
-                };
-            }
-            Err(Malformed::new("not_json", format!("not JSON: {err}")))
+            format!("not JSON: not UTF-8 (byte {})", e.valid_up_to()),
+        )
+    })?;
+    let [symbol, ts, price] = match read_object(text, ["symbol", "ts", "price"]) {
+        Ok(fields) => fields,
+        Err(ReadError::NotJson(message)) => return Err(Malformed::new("not_json", message)),
+        Err(ReadError::NotObject(kind)) => {
+            return Err(Malformed::new(
+                "not_json",
+                format!("not a JSON object with symbol, ts and price, but {kind}"),
+            ));
         }
-    }
-}
-
-/// The message of a serde data error, without serde's "expected struct Wire" wording.
-fn data_error(err: &serde_json::Error) -> String {
-    let text = err.to_string();
-    format!("not a JSON object with symbol, ts and price: {text}")
-}
-
-/// The markers `patch_non_finite` puts in place of NaN, Infinity and -Infinity.
-const NAN_MARK: &str = "\u{1}NaN";
-const INF_MARK: &str = "\u{1}Infinity";
-const NEG_INF_MARK: &str = "\u{1}-Infinity";
-
-/// `payload` with bare `NaN`, `Infinity` and `-Infinity` tokens (outside strings) replaced by
-/// string markers, or `None` if there is none.
-fn patch_non_finite(payload: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(payload.len() + 16);
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut changed = false;
-    let mut i = 0;
-    while i < payload.len() {
-        let b = payload[i];
-        if in_string {
-            out.push(b);
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            i += 1;
-            continue;
-        }
-        let rest = &payload[i..];
-        let token = [
-            ("-Infinity", NEG_INF_MARK),
-            ("Infinity", INF_MARK),
-            ("NaN", NAN_MARK),
-        ]
-        .into_iter()
-        .find(|(t, _)| rest.starts_with(t.as_bytes()));
-        if let Some((t, mark)) = token {
-            out.push(b'"');
-            out.extend_from_slice(mark.replace('\u{1}', "\\u0001").as_bytes());
-            out.push(b'"');
-            i += t.len();
-            changed = true;
-            continue;
-        }
-        if b == b'"' {
-            in_string = true;
-        }
-        out.push(b);
-        i += 1;
-    }
-    changed.then_some(out)
+    };
+    check(symbol, ts, price, now, max_future)
 }
 
 /// Applies the rules to the fields read.
-fn check<'a>(wire: Wire<'a>, now: i64, max_future: i64) -> Result<WireQuote<'a>, Malformed> {
-    let symbol = match wire.symbol {
-        None => return Err(Malformed::new("missing_field", "missing field `symbol`")),
+fn check<'a>(
+    symbol: Option<Field<'a>>,
+    ts: Option<Field<'a>>,
+    price: Option<Field<'a>>,
+    now: i64,
+    max_future: i64,
+) -> Result<WireQuote<'a>, Malformed> {
+    let symbol = match symbol {
+        None => return Err(missing("symbol")),
         Some(Field::Str(s)) if s.is_empty() => {
             return Err(Malformed::new(
                 "wrong_type",
@@ -281,27 +207,23 @@ fn check<'a>(wire: Wire<'a>, now: i64, max_future: i64) -> Result<WireQuote<'a>,
             ));
         }
     };
-    let ts = match wire.ts {
-        None => return Err(Malformed::new("missing_field", "missing field `ts`")),
-        Some(Field::Int(v)) => v,
-        Some(Field::UInt(v)) => i64::try_from(v).map_err(|_| {
-            Malformed::new(
-                "invalid_ts",
-                format!("ts {v} is out of range for milliseconds since 1970"),
-            )
-        })?,
-        Some(Field::Float(v)) if v.is_finite() && v.abs() < 9.0e15 => v.floor() as i64,
-        Some(Field::Float(v)) => {
-            return Err(Malformed::new(
-                "invalid_ts",
-                format!("ts {v} is out of range for milliseconds since 1970"),
-            ));
+    let out_of_range = |v: &str| {
+        Malformed::new(
+            "invalid_ts",
+            format!("ts {v} is out of range for milliseconds since 1970"),
+        )
+    };
+    let ts = match ts {
+        None => return Err(missing("ts")),
+        Some(Field::Num(n)) if !n.contains(['.', 'e', 'E']) => {
+            n.parse::<i64>().map_err(|_| out_of_range(n))?
         }
-        Some(Field::Str(s)) if s.starts_with('\u{1}') => {
-            return Err(Malformed::new(
-                "invalid_ts",
-                format!("ts is {}, not a time", &s[1..]),
-            ));
+        Some(Field::Num(n)) => match n.parse::<f64>() {
+            Ok(v) if v.is_finite() && v.abs() < 9.0e15 => v.floor() as i64,
+            _ => return Err(out_of_range(n)),
+        },
+        Some(Field::NonFinite(n)) => {
+            return Err(Malformed::new("invalid_ts", format!("ts is {n}, not a time")));
         }
         Some(Field::Str(s)) => parse_iso_ms(&s).ok_or_else(|| {
             Malformed::new(
@@ -321,16 +243,12 @@ fn check<'a>(wire: Wire<'a>, now: i64, max_future: i64) -> Result<WireQuote<'a>,
             ));
         }
     };
-    let price = match wire.price {
-        None => return Err(Malformed::new("missing_field", "missing field `price`")),
-        Some(Field::Int(v)) => v as f64,
-        Some(Field::UInt(v)) => v as f64,
-        Some(Field::Float(v)) => v,
-        Some(Field::Str(s)) if s.starts_with('\u{1}') => {
-            return Err(Malformed::new(
-                "invalid_price",
-                format!("price is {}", &s[1..]),
-            ));
+    let price = match price {
+        None => return Err(missing("price")),
+        // Rust's parse is correctly rounded: the price is exactly the one written.
+        Some(Field::Num(n)) => n.parse::<f64>().unwrap_or(f64::NAN),
+        Some(Field::NonFinite(n)) => {
+            return Err(Malformed::new("invalid_price", format!("price is {n}")));
         }
         Some(other) => {
             return Err(Malformed::new(
@@ -418,93 +336,6 @@ pub(crate) fn parse_iso_ms(s: &str) -> Option<i64> {
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc().timestamp_millis())
-}
-
-/// The three fields as read, before the rules.
-#[derive(Deserialize)]
-#[serde(expecting = "a JSON object with symbol, ts and price")]
-struct Wire<'a> {
-    #[serde(default, borrow, deserialize_with = "present")]
-    symbol: Option<Field<'a>>,
-    #[serde(default, borrow, deserialize_with = "present")]
-    ts: Option<Field<'a>>,
-    #[serde(default, borrow, deserialize_with = "present")]
-    price: Option<Field<'a>>,
-}
-
-/// A field that is there, even as `null` (serde's `Option` would read `null` as absent).
-fn present<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Field<'a>>, D::Error> {
-    Field::deserialize(d).map(Some)
-}
-
-/// Any JSON value, keeping numbers and strings and only the kind of anything else.
-enum Field<'a> {
-    Str(Cow<'a, str>),
-    Int(i64),
-    UInt(u64),
-    Float(f64),
-    Other(String),
-}
-
-impl Field<'_> {
-    /// `a string ("abc")`, `a number (4)`, `null`…, for messages.
-    fn describe(&self) -> String {
-        match self {
-            Field::Str(s) => format!("a string (\"{s}\")"),
-            Field::Int(v) => format!("a number ({v})"),
-            Field::UInt(v) => format!("a number ({v})"),
-            Field::Float(v) => format!("a number ({v})"),
-            Field::Other(kind) => kind.clone(),
-        }
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FieldVisitor;
-        impl<'de> Visitor<'de> for FieldVisitor {
-            type Value = Field<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Field::Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Field::Str(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Field::Str(Cow::Owned(v)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Field::Int(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(Field::UInt(v))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(Field::Float(v))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(Field::Other(format!("a boolean ({v})")))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Field::Other("null".into()))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Field::Other("null".into()))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Field::Other("an array".into()))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Field::Other("an object".into()))
-            }
-        }
-        deserializer.deserialize_any(FieldVisitor)
-    }
 }
 
 /// Kafka's default partitioner for keyed messages (Java's `Utils.murmur2`, as librdkafka's

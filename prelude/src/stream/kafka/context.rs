@@ -67,6 +67,12 @@ impl ClientContext for StreamContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        if matches!(
+            error.rdkafka_error_code(),
+            Some(rdkafka::types::RDKafkaErrorCode::PartitionEOF)
+        ) {
+            return; // the end of a partition, not a problem
+        }
         self.metrics.warn(format!("{error}: {reason}"));
     }
 
