@@ -68,8 +68,11 @@ enum Origin {
 ///     .reduce_by_key("symbol", [col("price").mean().alias("mean3"), len().alias("n")])
 ///     .foreach_batch(move |df| { out.push(df.clone()); Ok(()) })
 ///     .batches(Trigger::EventTime(day))?;
-/// let last = windows.last().unwrap()?;
-/// assert_eq!(last.column("n")?.u32()?.get(0), Some(3));
+/// let n = windows
+///     .map(|w| Ok(w?.column("n")?.u32()?.get(0).unwrap_or(0)))
+///     .collect::<eddy::Result<Vec<u32>>>()?;
+/// assert_eq!(n.len(), 42);                  // one batch per calendar day, weekends included
+/// assert_eq!(n.iter().max(), Some(&3));     // 3 calendar days hold at most 3 trading days
 /// # Ok::<(), eddy::Error>(())
 /// ```
 pub struct Stream {
