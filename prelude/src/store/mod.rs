@@ -82,6 +82,8 @@ mod quotes;
 mod timestamp;
 
 #[cfg(test)]
+mod bench;
+#[cfg(test)]
 mod tests;
 
 use std::future::Future;
