@@ -347,28 +347,31 @@ fn bench_store() {
                 .unwrap()
         })
         .collect();
-    // Rounds, so that every client sees the server in the same states (memtable size,
-    // flushes, compactions); the median over the rounds.
+    // Rounds, in alternating order, so that every client sees the server in the same states
+    // (memtable size, flushes, compactions); the median over the rounds.
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); variants.len() + 3];
     let time = |f: &mut dyn FnMut()| {
         let t0 = Instant::now();
         f();
         t0.elapsed().as_secs_f64()
     };
-    for _ in 0..repeat {
-        for (k, store) in stores.iter().enumerate() {
-            times[k].push(time(&mut || {
-                store.write(&df).unwrap();
-            }));
+    for round in 0..repeat {
+        let mut jobs: Vec<usize> = (0..variants.len() + 3).collect();
+        if round % 2 == 1 {
+            jobs.reverse();
         }
-        let k = variants.len();
-        times[k].push(time(&mut || run(bare_write(&b, Arc::clone(&data), 256, 1))));
-        times[k + 1].push(time(&mut || {
-            run(bare_write(&b, Arc::clone(&data), 1024, 1))
-        }));
-        times[k + 2].push(time(&mut || {
-            run(bare_write(&b, Arc::clone(&data), 32, 100))
-        }));
+        for k in jobs {
+            let bare_job = k.checked_sub(variants.len());
+            let t = match bare_job {
+                None => time(&mut || {
+                    stores[k].write(&df).unwrap();
+                }),
+                Some(0) => time(&mut || run(bare_write(&b, Arc::clone(&data), 256, 1))),
+                Some(1) => time(&mut || run(bare_write(&b, Arc::clone(&data), 1024, 1))),
+                Some(_) => time(&mut || run(bare_write(&b, Arc::clone(&data), 32, 100))),
+            };
+            times[k].push(t);
+        }
     }
     let names: Vec<&str> = variants
         .iter()
@@ -386,18 +389,28 @@ fn bench_store() {
     assert_eq!(api.count().unwrap(), n);
 
     let mut reads: [Vec<f64>; 4] = Default::default();
-    for _ in 0..repeat {
-        reads[0].push(time(&mut || assert_eq!(api.scan().unwrap().height(), n)));
-        reads[1].push(time(&mut || assert_eq!(run(bare_scan(&b, 32)), n)));
-        reads[2].push(time(&mut || {
-            let got: usize = (0..symbols)
-                .map(|i| api.range(&format!("S{i:03}"), ..).unwrap().height())
-                .sum();
-            assert_eq!(got, n);
-        }));
-        reads[3].push(time(&mut || {
-            assert_eq!(run(bare_ranges(&b, &range, symbols)), n)
-        }));
+    for round in 0..repeat {
+        // Alternate who goes first: the server's background work (flushes, compactions)
+        // then weighs on both alike.
+        let order = if round % 2 == 0 {
+            [0, 1, 2, 3]
+        } else {
+            [1, 0, 3, 2]
+        };
+        for k in order {
+            let t = match k {
+                0 => time(&mut || assert_eq!(api.scan().unwrap().height(), n)),
+                1 => time(&mut || assert_eq!(run(bare_scan(&b, 32)), n)),
+                2 => time(&mut || {
+                    let got: usize = (0..symbols)
+                        .map(|i| api.range(&format!("S{i:03}"), ..).unwrap().height())
+                        .sum();
+                    assert_eq!(got, n);
+                }),
+                _ => time(&mut || assert_eq!(run(bare_ranges(&b, &range, symbols)), n)),
+            };
+            reads[k].push(t);
+        }
     }
     for (name, mut t) in [
         "api scan",

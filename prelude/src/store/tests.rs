@@ -899,3 +899,29 @@ fn cassandra_password_authenticator() {
     assert!(ks.0.scan().unwrap().equals_missing(&expected));
     assert!(!format!("{:?}", ks.0).contains("cassandra\""), "{:?}", ks.0);
 }
+
+#[test]
+fn store_calls_work_from_inside_a_runtime() {
+    // A stream's callback may run on a tokio runtime: the store must not panic there.
+    let store = Store::embedded_in_memory().unwrap();
+    let df = frame(&[("A", 1, Some(1.0))]);
+    crate::io_runtime::runtime().block_on(async {
+        let s = store.clone();
+        let d = df.clone();
+        tokio::spawn(async move { s.write(&d).unwrap() })
+            .await
+            .unwrap();
+    });
+    let current = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    current.block_on(async { assert_eq!(store.count().unwrap(), 1) });
+    // and the Cassandra path's `run` itself, from both kinds of runtime
+    let answer = || run(async { 42 });
+    assert_eq!(current.block_on(async { answer() }), 42);
+    assert_eq!(
+        crate::io_runtime::runtime()
+            .block_on(async { tokio::spawn(async move { answer() }).await.unwrap() }),
+        42
+    );
+}
