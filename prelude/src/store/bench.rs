@@ -78,6 +78,10 @@ fn report(name: &str, (rows, seconds): (usize, f64)) {
     );
 }
 
+fn rows_per_symbol(rows: usize, symbols: usize) -> usize {
+    rows / symbols
+}
+
 fn keyspace(tag: &str) -> String {
     // The pid keeps concurrent runs apart.
     format!("eddy_bench_{tag}_{}", std::process::id())
@@ -120,7 +124,8 @@ async fn bare(node: &str, ks: &str) -> Bare {
 }
 
 /// The bare write loop: `concurrency` tasks, each sending the next row (or the next batch of
-/// `batch` rows of one symbol) as soon as its previous request is answered.
+/// `batch` rows of one symbol; the synthetic data has a multiple of `batch` rows per symbol,
+/// or the last batches mix symbols) as soon as its previous request is answered.
 async fn bare_write(
     b: &Bare,
     data: Arc<Vec<(String, i64, f64)>>,
@@ -314,32 +319,36 @@ fn bench_store() {
     api.scan().unwrap();
     run(bare_scan(&b, 32));
 
-    // `EDDY_BENCH_VARIANTS=100x32,500x8` (rows per batch × requests in flight) replaces the
-    // list below; the first is this API's default.
-    let variants: Vec<(String, usize, usize)> = match std::env::var("EDDY_BENCH_VARIANTS") {
+    // Each batching (rows per batch × requests in flight) is measured through this API and
+    // through the bare loop; `EDDY_BENCH_VARIANTS=100x32,500x8` replaces the list. The
+    // first is this API's default.
+    let variants: Vec<(usize, usize)> = match std::env::var("EDDY_BENCH_VARIANTS") {
         Ok(list) => list
             .split(',')
             .map(|v| {
                 let (b, c) = v.split_once('x').expect("ROWSxINFLIGHT");
-                let (b, c) = (b.trim().parse().unwrap(), c.trim().parse().unwrap());
-                (format!("api write batches of {b}, {c} in flight"), b, c)
+                (b.trim().parse().unwrap(), c.trim().parse().unwrap())
             })
             .collect(),
-        Err(_) => vec![
-            (
-                "api write (default: batches of 100, 32 in flight)".into(),
-                100,
-                32,
-            ),
-            ("api write singles, 256 in flight".into(), 1, 256),
-            ("api write batches of 20, 64 in flight".into(), 20, 64),
-            ("api write batches of 100, 8 in flight".into(), 100, 8),
-            ("api write batches of 500, 8 in flight".into(), 500, 8),
-        ],
+        Err(_) => vec![(100, 32), (1, 256), (500, 8)],
     };
+    let label = |who: &str, (rows, in_flight): (usize, usize)| {
+        if rows == 1 {
+            format!("{who} write single rows, {in_flight} in flight")
+        } else {
+            format!("{who} write batches of {rows}, {in_flight} in flight")
+        }
+    };
+    for (rows, _) in &variants {
+        assert_eq!(
+            (rows_per_symbol(n, symbols)) % rows,
+            0,
+            "each symbol's rows must fill whole batches of {rows} (bare batches hold one symbol)"
+        );
+    }
     let stores: Vec<Store> = variants
         .iter()
-        .map(|(_, batch_rows, concurrency)| {
+        .map(|(batch_rows, concurrency)| {
             Store::cassandra_builder(&[&node], &ks)
                 .batch_rows(*batch_rows)
                 .concurrency(*concurrency)
@@ -349,42 +358,33 @@ fn bench_store() {
         .collect();
     // Rounds, in alternating order, so that every client sees the server in the same states
     // (memtable size, flushes, compactions); the median over the rounds.
-    let mut times: Vec<Vec<f64>> = vec![Vec::new(); variants.len() + 3];
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); 2 * variants.len()];
     let time = |f: &mut dyn FnMut()| {
         let t0 = Instant::now();
         f();
         t0.elapsed().as_secs_f64()
     };
     for round in 0..repeat {
-        let mut jobs: Vec<usize> = (0..variants.len() + 3).collect();
+        let mut jobs: Vec<usize> = (0..2 * variants.len()).collect();
         if round % 2 == 1 {
             jobs.reverse();
         }
         for k in jobs {
-            let bare_job = k.checked_sub(variants.len());
-            let t = match bare_job {
-                None => time(&mut || {
-                    stores[k].write(&df).unwrap();
-                }),
-                Some(0) => time(&mut || run(bare_write(&b, Arc::clone(&data), 256, 1))),
-                Some(1) => time(&mut || run(bare_write(&b, Arc::clone(&data), 1024, 1))),
-                Some(_) => time(&mut || run(bare_write(&b, Arc::clone(&data), 32, 100))),
+            let (rows, in_flight) = variants[k / 2];
+            let t = if k % 2 == 0 {
+                time(&mut || {
+                    stores[k / 2].write(&df).unwrap();
+                })
+            } else {
+                time(&mut || run(bare_write(&b, Arc::clone(&data), in_flight, rows)))
             };
             times[k].push(t);
         }
     }
-    let names: Vec<&str> = variants
-        .iter()
-        .map(|v| v.0.as_str())
-        .chain([
-            "bare write singles, 256 in flight",
-            "bare write singles, 1024 in flight",
-            "bare write batches of 100, 32 in flight",
-        ])
-        .collect();
-    for (name, mut t) in names.into_iter().zip(times) {
+    for (k, mut t) in times.into_iter().enumerate() {
         t.sort_by(f64::total_cmp);
-        report(name, (n, t[t.len() / 2]));
+        let who = if k % 2 == 0 { "api" } else { "bare" };
+        report(&label(who, variants[k / 2]), (n, t[t.len() / 2]));
     }
     assert_eq!(api.count().unwrap(), n);
 

@@ -41,7 +41,7 @@ use super::quotes::{self, Quotes};
 use crate::error::{Error, Result};
 
 /// Rows per page of a read.
-const PAGE_ROWS: i32 = 10_000;
+const PAGE_ROWS: i32 = 5_000;
 
 /// How long a request below `ALL` keeps retrying replica timeouts (see the module docs).
 const TIMEOUT_BUDGET: Duration = Duration::from_secs(30);
