@@ -82,6 +82,8 @@ mod quotes;
 mod timestamp;
 
 #[cfg(test)]
+mod bench;
+#[cfg(test)]
 mod tests;
 
 use std::future::Future;
@@ -98,12 +100,25 @@ pub use timestamp::{TimeRange, Timestamp};
 use crate::error::Result;
 use quotes::Quotes;
 
-/// Runs a driver future to completion from synchronous code: on the shared runtime, or, when
-/// called from inside a runtime task (a stream's callback), on that runtime without blocking
-/// its other tasks.
-fn run<F: Future>(future: F) -> F::Output {
-    match tokio::runtime::Handle::try_current() {
-        Ok(handle) => tokio::task::block_in_place(|| handle.block_on(future)),
+/// Runs a driver future to completion from synchronous code: on the shared runtime; when
+/// called from inside a multi-threaded runtime's task (a stream's callback), on that runtime
+/// without blocking its other tasks; from inside a single-threaded runtime, on the shared
+/// runtime from a helper thread (blocking that runtime's one thread cannot be avoided).
+fn run<F>(future: F) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(|| handle.block_on(future))
+        }
+        Ok(_) => std::thread::scope(|s| {
+            s.spawn(|| crate::io_runtime::block_on(future))
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }),
         Err(_) => crate::io_runtime::block_on(future),
     }
 }

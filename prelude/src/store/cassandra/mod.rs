@@ -8,15 +8,25 @@
 //! (an upsert of the same values can be retried safely) and takes its values bound, never
 //! spliced into the CQL text. Reads are paged; a full scan splits the token ring at the
 //! nodes' tokens and reads the ranges in parallel.
+//!
+//! Replica timeouts below `ALL` are retried for up to [`TIMEOUT_BUDGET`]. Right after a node
+//! dies, before its peers mark it down (10 to 20 s), coordinators still pick it as a replica
+//! and wait for it: a range read (a scan) then fails with `ReadTimeout` (1 of the 2 replies
+//! `QUORUM` needs) although two live replicas could answer, and Cassandra has no speculative
+//! retry for range reads; the driver's default policy does not retry that case either. Once
+//! the node is marked down the retry succeeds. Every statement is idempotent, so a retry is
+//! safe. At `ALL` a retry cannot help (the dead replica is needed): the error comes at once.
 
 mod builder;
 mod schema;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use polars::prelude::DataFrame;
 use scylla::client::session::Session;
+use scylla::errors::{DbError, ExecutionError, RequestAttemptError};
 use scylla::response::{PagingState, PagingStateResponse};
 use scylla::statement::batch::{Batch, BatchStatement, BatchType};
 use scylla::statement::prepared::PreparedStatement;
@@ -31,7 +41,40 @@ use super::quotes::{self, Quotes};
 use crate::error::{Error, Result};
 
 /// Rows per page of a read.
-const PAGE_ROWS: i32 = 10_000;
+const PAGE_ROWS: i32 = 5_000;
+
+/// How long a request below `ALL` keeps retrying replica timeouts (see the module docs).
+const TIMEOUT_BUDGET: Duration = Duration::from_secs(30);
+
+/// Whether `error` is a replica timeout that a retry may fix at `consistency`.
+fn retry_timeout(error: &ExecutionError, consistency: Consistency, since: Instant) -> bool {
+    let timed_out = matches!(
+        error,
+        ExecutionError::LastAttemptError(RequestAttemptError::DbError(
+            DbError::ReadTimeout { .. } | DbError::WriteTimeout { .. },
+            _
+        ))
+    );
+    timed_out && consistency != Consistency::All && since.elapsed() < TIMEOUT_BUDGET
+}
+
+/// Runs `attempt` until it succeeds, fails otherwise than by a retryable replica timeout, or
+/// the budget is spent.
+async fn retrying<T, F, Fut>(consistency: Consistency, attempt: F) -> Result<T, ExecutionError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, ExecutionError>>,
+{
+    let since = Instant::now();
+    loop {
+        match attempt().await {
+            Err(e) if retry_timeout(&e, consistency, since) => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            other => return other,
+        }
+    }
+}
 
 /// A connected cluster with its prepared statements, shared by the clones of a store.
 pub(crate) struct Cassandra {
@@ -182,11 +225,12 @@ impl Cassandra {
         let mut paging = PagingState::start();
         loop {
             crate::interrupt::check()?;
-            let (result, next) = self
-                .session
-                .execute_single_page(&statement, &values, paging)
-                .await
-                .map_err(|e| self.fail(OP, consistency, &e))?;
+            let (result, next) = retrying(consistency, || {
+                self.session
+                    .execute_single_page(&statement, &values, paging.clone())
+            })
+            .await
+            .map_err(|e| self.fail(OP, consistency, &e))?;
             let rows = result
                 .into_rows_result()
                 .map_err(|e| self.fail(OP, consistency, &e))?;
@@ -274,7 +318,7 @@ impl Cassandra {
         let chunks = self
             .per_token_range("scan", consistency, move |session, start, end| {
                 let statement = statement.clone();
-                async move { read_chunk(&session, &statement, start, end).await }
+                async move { read_chunk(&session, &statement, consistency, start, end).await }
             })
             .await?;
         // Each partition is one run of rows within one chunk: order the runs by symbol.
@@ -309,10 +353,11 @@ impl Cassandra {
             .per_token_range("count", consistency, move |session, start, end| {
                 let statement = statement.clone();
                 async move {
-                    let result = session
-                        .execute_unpaged(&statement, (start, end))
-                        .await
-                        .map_err(WorkerError::driver)?;
+                    let result = retrying(consistency, || {
+                        session.execute_unpaged(&statement, (start, end))
+                    })
+                    .await
+                    .map_err(WorkerError::driver)?;
                     let rows = result.into_rows_result().map_err(WorkerError::driver)?;
                     let (n,) = rows.single_row::<(i64,)>().map_err(WorkerError::driver)?;
                     Ok(n)
@@ -330,11 +375,12 @@ impl Cassandra {
         let mut paging = PagingState::start();
         loop {
             crate::interrupt::check()?;
-            let (result, next) = self
-                .session
-                .execute_single_page(&statement, (), paging)
-                .await
-                .map_err(|e| self.fail(OP, consistency, &e))?;
+            let (result, next) = retrying(consistency, || {
+                self.session
+                    .execute_single_page(&statement, (), paging.clone())
+            })
+            .await
+            .map_err(|e| self.fail(OP, consistency, &e))?;
             let rows = result
                 .into_rows_result()
                 .map_err(|e| self.fail(OP, consistency, &e))?;
@@ -413,10 +459,11 @@ impl WriteJob {
                 )
             };
             if end - start == 1 {
-                self.session
-                    .execute_unpaged(&self.insert, row(start))
-                    .await
-                    .map_err(WorkerError::driver)?;
+                retrying(self.consistency, || {
+                    self.session.execute_unpaged(&self.insert, row(start))
+                })
+                .await
+                .map_err(WorkerError::driver)?;
                 continue;
             }
             let values: Vec<_> = (start..end).map(row).collect();
@@ -433,8 +480,7 @@ impl WriteJob {
                 partial = b;
                 &partial
             };
-            self.session
-                .batch(batch, &values)
+            retrying(self.consistency, || self.session.batch(batch, &values))
                 .await
                 .map_err(WorkerError::driver)?;
         }
@@ -452,6 +498,7 @@ struct Chunk {
 async fn read_chunk(
     session: &Session,
     statement: &PreparedStatement,
+    consistency: Consistency,
     start: i64,
     end: i64,
 ) -> std::result::Result<Chunk, WorkerError> {
@@ -465,10 +512,11 @@ async fn read_chunk(
         if crate::interrupt::interrupted() {
             return Err(WorkerError::Interrupted);
         }
-        let (result, next) = session
-            .execute_single_page(statement, (start, end), paging)
-            .await
-            .map_err(WorkerError::driver)?;
+        let (result, next) = retrying(consistency, || {
+            session.execute_single_page(statement, (start, end), paging.clone())
+        })
+        .await
+        .map_err(WorkerError::driver)?;
         let rows = result.into_rows_result().map_err(WorkerError::driver)?;
         chunk.ts.reserve(rows.rows_num());
         chunk.price.reserve(rows.rows_num());
