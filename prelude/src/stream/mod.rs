@@ -88,6 +88,8 @@ pub mod trigger;
 mod view;
 
 #[cfg(test)]
+mod bench;
+#[cfg(test)]
 mod tests;
 
 pub use batches::Batches;
