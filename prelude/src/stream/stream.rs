@@ -58,15 +58,17 @@ enum Origin {
 /// use eddy::prelude::*;
 ///
 /// let wide = sp500()?.select(["Date", "JPM", "KO"])?.head(Some(30));
-/// let mut out = Vec::new();
 /// let windows = Stream::replay(&wide)
 ///     .filter(col("symbol").eq(lit("JPM")))
 ///     .window("3d", "1d")                                    // the last 3 days, every day
 ///     .reduce_by_key("symbol", [col("price").mean().alias("mean3"), len().alias("n")])
-///     .foreach_batch(move |df| { out.push(df.clone()); Ok(()) })
+///     .foreach_batch(|df| { assert_eq!(df.height(), 1); Ok(()) })   // one row: JPM
 ///     .batches(Trigger::event_time("1d"))?;
-/// let last = windows.last().unwrap()?;
-/// assert_eq!(last.column("n")?.u32()?.get(0), Some(3));
+/// let n = windows
+///     .map(|w| Ok(w?.column("n")?.u32()?.get(0).unwrap_or(0)))
+///     .collect::<eddy::Result<Vec<u32>>>()?;
+/// assert_eq!(n.len(), 42);                  // one batch per calendar day, weekends included
+/// assert_eq!(n.iter().max(), Some(&3));     // 3 calendar days hold at most 3 trading days
 /// # Ok::<(), eddy::Error>(())
 /// ```
 pub struct Stream {
