@@ -50,7 +50,7 @@ pub use crate::stats::{
 pub use crate::store::{Consistency, Store};
 #[doc(no_inline)]
 pub use crate::stream::{
-    Batches, IntoQuotes, Market, Quote, RunningStream, Speed, State, Stream, StreamState,
+    Batches, IntoQuotes, Market, Quote, RunningStream, Span, Speed, State, Stream, StreamState,
     StreamStats, Trigger, create_topic, replay_to_kafka,
 };
 

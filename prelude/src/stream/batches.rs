@@ -30,11 +30,10 @@ pub(crate) type Tap = Box<dyn FnMut(&DataFrame) + Send>;
 /// the last committed batch is committed.
 ///
 /// ```
-/// use std::time::Duration;
 /// use eddy::prelude::*;
 ///
 /// let wide = sp500()?.select(["Date", "KO", "PEP"])?.head(Some(5));
-/// let days = Stream::replay(&wide).batches(Trigger::EventTime(Duration::from_secs(86_400)))?;
+/// let days = Stream::replay(&wide).batches(Trigger::event_time("1d"))?;
 /// let sizes: Vec<usize> = days.map(|b| b.map(|df| df.height())).collect::<Result<_, _>>()?;
 /// assert_eq!(sizes, [2, 2, 2, 2, 2]);
 /// # Ok::<(), eddy::Error>(())

@@ -60,10 +60,6 @@ impl FrameBuilder {
         self.ts.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.ts.is_empty()
-    }
-
     /// `(partition, offset)` of every row so far.
     pub fn positions(&self) -> impl Iterator<Item = (i32, i64)> + '_ {
         self.partition
@@ -311,7 +307,7 @@ mod tests {
         b.push("KO", 2_000, 60.0, 0, 3);
         assert_eq!(b.len(), 2);
         let df = b.take().unwrap();
-        assert!(b.is_empty());
+        assert_eq!(b.len(), 0);
         assert_eq!(
             df.get_column_names(),
             ["symbol", "ts", "price", "partition", "offset"]

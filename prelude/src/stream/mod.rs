@@ -10,8 +10,9 @@
 //!   estimated from real prices).
 //! - Batches: [`Stream::batches`]`(trigger)` iterates `DataFrame`s in a cell;
 //!   [`Stream::start`] runs in a background thread ([`RunningStream`]: `show`, `stats`,
-//!   `stop`). A [`Trigger`] is processing time (a `Duration`, Spark's batch interval) or
-//!   event time (deterministic: Kafka and the replay give the same batches).
+//!   `stop`). A [`Trigger`] is processing time (`"1s"`, Spark's batch interval) or event
+//!   time (`Trigger::event_time("1d")`: deterministic, Kafka and the replay give the same
+//!   batches). Lengths are [`Span`]s: `"500ms"`, `"5d"` (polars' syntax) or a `Duration`.
 //! - Operators: `map`, `filter`, `window(length, slide)`, `reduce_by_key`,
 //!   `update_state_by_key`, and `foreach_batch` for sinks.
 //! - Producers: [`replay_to_kafka`] (prices or a market's quotes, at × real time or
@@ -44,13 +45,11 @@
 //! the live view, and the stream goes on.
 //!
 //! ```
-//! use std::time::Duration;
 //! use eddy::prelude::*;
 //!
-//! let day = Duration::from_secs(86_400);
 //! let wide = sp500()?.select(["Date", "AAPL", "MSFT"])?.head(Some(60));
 //! let mut rows = 0;
-//! for batch in Stream::replay(&wide).partitions(3).batches(Trigger::EventTime(day * 7))? {
+//! for batch in Stream::replay(&wide).partitions(3).batches(Trigger::event_time("1w"))? {
 //!     let batch = batch?;                                // a week of quotes
 //!     assert_eq!(batch.get_column_names(), ["symbol", "ts", "price", "partition", "offset"]);
 //!     rows += batch.height();
@@ -88,6 +87,8 @@ pub mod trigger;
 mod view;
 
 #[cfg(test)]
+mod bench;
+#[cfg(test)]
 mod tests;
 
 pub use batches::Batches;
@@ -99,4 +100,4 @@ pub use quote::{Malformed, Quote};
 pub use running::RunningStream;
 pub use stats::{StreamState, StreamStats};
 pub use stream::Stream;
-pub use trigger::Trigger;
+pub use trigger::{Span, Trigger};

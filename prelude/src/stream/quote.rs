@@ -25,6 +25,18 @@ pub const DEFAULT_MAX_FUTURE_MS: i64 = 86_400_000;
 
 /// One quote: a symbol's price at an event time (`ts`, milliseconds since the Unix epoch, UTC).
 ///
+/// The wire form is a JSON object `{"symbol": "JPM", "ts": 1672185600000, "price": 141.2}`:
+///
+/// - `symbol`: a non-empty string; it is also the message key.
+/// - `ts`: the event time. eddy's producers write **milliseconds since the Unix epoch (UTC)**
+///   as an integer; readers also accept a fractional number of milliseconds (floored) and an
+///   ISO 8601 string (`2022-12-28`, `2022-12-28T15:30:00.250`, `2022-12-28 15:30:00Z`,
+///   `2022-12-28T15:30:00+01:00`; without an offset it is UTC).
+/// - `price`: a finite, positive number, read exactly (correctly rounded).
+///
+/// Other fields are ignored. Anything else is [`Malformed`], with one of the codes of
+/// [`Malformed::code`].
+///
 /// ```
 /// use eddy::stream::Quote;
 ///
@@ -65,7 +77,7 @@ impl Quote {
         String::from_utf8(out).unwrap_or_default()
     }
 
-    /// Reads and checks a message payload (see the [module docs](self) for the rules), with
+    /// Reads and checks a message payload (see [`Quote`] for the rules), with
     /// the default limit on future event times measured from the current clock.
     ///
     /// # Errors

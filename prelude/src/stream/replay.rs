@@ -367,7 +367,12 @@ mod tests {
 
     #[test]
     fn event_time_batches_are_aligned_and_skip_empty_windows() {
-        let s = source(quotes(), Trigger::EventTime(Duration::from_secs(1)), 3, 1.0);
+        let s = source(
+            quotes(),
+            Trigger::event_time(Duration::from_secs(1)),
+            3,
+            1.0,
+        );
         let batches = drain(s);
         let ends: Vec<i64> = batches.iter().map(|b| b.0).collect();
         assert_eq!(ends, [1_000, 2_000, 4_000]);
@@ -399,7 +404,7 @@ mod tests {
         let long = super::super::frame::IntoQuotes::into_quotes(&wide).unwrap();
         let s = source(
             long.clone(),
-            Trigger::EventTime(Duration::from_secs(86_400)),
+            Trigger::event_time(Duration::from_secs(86_400)),
             3,
             1.0,
         );

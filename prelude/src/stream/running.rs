@@ -67,15 +67,14 @@ impl Shared {
 /// [`stop`]: RunningStream::stop
 ///
 /// ```
-/// use std::time::Duration;
 /// use eddy::prelude::*;
 ///
 /// let market = Market::from_prices(&sp500()?)?.symbols(&["AAPL", "MSFT"])?.rate(200.0);
 /// let job = Stream::synthetic(&market)
 ///     .paced(true)                                  // at the market's rate: 200 quotes/s
-///     .start(Duration::from_millis(200))?;
+///     .start("200ms")?;
 /// let view = job.show();                            // the live output
-/// std::thread::sleep(Duration::from_millis(700));
+/// std::thread::sleep(std::time::Duration::from_millis(700));
 /// let stats = job.stop()?;
 /// assert!(stats.messages >= 80, "{stats}");
 /// assert_eq!(stats.state, StreamState::Stopped);

@@ -40,11 +40,10 @@ impl fmt::Display for StreamState {
 /// A snapshot of a stream's counters. Shows as a table.
 ///
 /// ```
-/// use std::time::Duration;
 /// use eddy::prelude::*;
 ///
 /// let wide = sp500()?.select(["Date", "JPM", "KO"])?.head(Some(10));
-/// let mut batches = Stream::replay(&wide).batches(Trigger::EventTime(Duration::from_secs(86_400)))?;
+/// let mut batches = Stream::replay(&wide).batches(Trigger::event_time("1d"))?;
 /// let first = batches.next().unwrap()?;
 /// assert_eq!(first.height(), 2);                  // one day, two symbols
 /// let stats = batches.stats();

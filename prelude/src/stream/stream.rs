@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 use polars::prelude::{DataFrame, Expr};
 
@@ -20,7 +19,7 @@ use super::replay::{Feed, FrameFeed, ReplayOptions, ReplaySource};
 use super::running::RunningStream;
 use super::source::{Control, Source};
 use super::stats::Metrics;
-use super::trigger::Trigger;
+use super::trigger::{Span, Trigger};
 use crate::error::{Error, Result};
 
 /// Where a stream reads.
@@ -56,18 +55,15 @@ enum Origin {
 /// reported by `batches` and `start`.
 ///
 /// ```
-/// use std::time::Duration;
 /// use eddy::prelude::*;
 ///
-/// let day = Duration::from_secs(86_400);
 /// let wide = sp500()?.select(["Date", "JPM", "KO"])?.head(Some(30));
-/// let mut out = Vec::new();
 /// let windows = Stream::replay(&wide)
 ///     .filter(col("symbol").eq(lit("JPM")))
-///     .window(day * 3, day)                                  // the last 3 days, every day
+///     .window("3d", "1d")                                    // the last 3 days, every day
 ///     .reduce_by_key("symbol", [col("price").mean().alias("mean3"), len().alias("n")])
-///     .foreach_batch(move |df| { out.push(df.clone()); Ok(()) })
-///     .batches(Trigger::EventTime(day))?;
+///     .foreach_batch(|df| { assert_eq!(df.height(), 1); Ok(()) })   // one row: JPM
+///     .batches(Trigger::event_time("1d"))?;
 /// let n = windows
 ///     .map(|w| Ok(w?.column("n")?.u32()?.get(0).unwrap_or(0)))
 ///     .collect::<eddy::Result<Vec<u32>>>()?;
@@ -116,14 +112,11 @@ impl Stream {
     /// exist:
     ///
     /// ```
-    /// use std::time::{Duration, Instant};
     /// use eddy::prelude::*;
     ///
-    /// let t0 = Instant::now();
-    /// let err = Stream::kafka("127.0.0.1:1", "quotes", "notebook")
-    ///     .batches(Duration::from_secs(1))
-    ///     .unwrap_err();
-    /// assert!(t0.elapsed() < Duration::from_secs(10));
+    /// let t0 = std::time::Instant::now();
+    /// let err = Stream::kafka("127.0.0.1:1", "quotes", "notebook").batches("1s").unwrap_err();
+    /// assert!(t0.elapsed().as_secs() < 10);
     /// assert!(err.to_string().contains("cannot reach the Kafka broker at 127.0.0.1:1"));
     /// assert!(err.to_string().contains("services/kafka.sh start"));
     /// ```
@@ -162,14 +155,13 @@ impl Stream {
     /// replay would.
     ///
     /// ```
-    /// use std::time::Duration;
     /// use eddy::prelude::*;
     ///
     /// let wide = sp500()?.select(["Date", "AAPL"])?.head(Some(10)); // 10 trading days
     /// // One second of replay per week of quotes: 1 s batches of 7 days.
     /// let weeks: Vec<DataFrame> = Stream::replay(&wide)
     ///     .speed(7.0 * 86_400.0)
-    ///     .batches(Duration::from_secs(1))?
+    ///     .batches("1s")?
     ///     .collect::<Result<_, _>>()?;
     /// assert_eq!(weeks.len(), 2);
     /// assert_eq!(weeks[0].height() + weeks[1].height(), 10);
@@ -193,11 +185,10 @@ impl Stream {
     /// at the market's rate.
     ///
     /// ```
-    /// use std::time::Duration;
     /// use eddy::prelude::*;
     ///
     /// let market = Market::from_prices(&sp500()?)?.symbols(&["KO", "PEP"])?.rate(100.0).start(0);
-    /// let mut batches = Stream::synthetic(&market).batches(Duration::from_secs(1))?;
+    /// let mut batches = Stream::synthetic(&market).batches("1s")?;
     /// let first = batches.next().unwrap()?;                  // one second: 100 quotes
     /// assert_eq!(first.height(), 100);
     /// # Ok::<(), eddy::Error>(())
@@ -326,10 +317,13 @@ impl Stream {
         self
     }
 
-    /// How far ahead of the clock an event time may be (default one day); later quotes are
+    /// How far ahead of the clock an event time may be (default `"1d"`); later quotes are
     /// dead-lettered as `future_ts`.
-    pub fn max_future(mut self, limit: Duration) -> Stream {
-        self.max_future_ms = i64::try_from(limit.as_millis()).unwrap_or(i64::MAX);
+    pub fn max_future(mut self, limit: impl Into<Span>) -> Stream {
+        match limit.into().checked_millis("Stream::max_future", "limit") {
+            Ok(ms) => self.max_future_ms = ms,
+            Err(err) => self.misuse(err),
+        }
         self
     }
 
@@ -360,19 +354,28 @@ impl Stream {
     ///
     /// A window's output commits the offsets of every batch read so far; after a restart the
     /// first windows only hold batches read since (as Spark without checkpoints).
-    pub fn window(mut self, length: Duration, slide: Duration) -> Stream {
-        let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
-        if length < slide {
+    pub fn window(mut self, length: impl Into<Span>, slide: impl Into<Span>) -> Stream {
+        const OP: &str = "Stream::window";
+        let (length, slide) = (length.into(), slide.into());
+        let checked = |s: &Span, name| s.checked_millis(OP, name);
+        let (l, s) = match (checked(&length, "length"), checked(&slide, "slide")) {
+            (Ok(l), Ok(s)) => (l, s),
+            (Err(err), _) | (_, Err(err)) => {
+                self.misuse(err);
+                (1, 1)
+            }
+        };
+        if l < s {
             self.misuse(Error::InvalidParameter {
-                operation: "Stream::window",
+                operation: OP,
                 name: "length",
-                value: format!("{length:?} (slide {slide:?})"),
+                value: format!("{length} (slide {slide})"),
                 rule: "at least the slide (otherwise some batches are in no window)",
             });
         }
         self.stage(
-            format!("window({length:?}, {slide:?})"),
-            Box::new(Window::new(ms(length), ms(slide))),
+            format!("window({length}, {slide})"),
+            Box::new(Window::new(l, s)),
         )
     }
 
@@ -400,7 +403,6 @@ impl Stream {
     /// key.
     ///
     /// ```
-    /// use std::time::Duration;
     /// use eddy::prelude::*;
     ///
     /// let wide = sp500()?.select(["Date", "JPM", "KO"])?.head(Some(20));
@@ -414,7 +416,7 @@ impl Stream {
     ///         }
     ///         Ok(())
     ///     })
-    ///     .batches(Trigger::EventTime(Duration::from_secs(86_400)))?
+    ///     .batches(Trigger::event_time("1d"))?
     ///     .last()
     ///     .unwrap()?;
     /// assert_eq!(running.column("count")?.f64()?.get(0), Some(20.0));
@@ -521,11 +523,10 @@ impl Stream {
     /// As [`batches`](Self::batches): connection and setup errors come here, at once.
     ///
     /// ```
-    /// use std::time::Duration;
     /// use eddy::prelude::*;
     ///
     /// let wide = sp500()?.select(["Date", "JPM", "KO"])?.head(Some(100));
-    /// let job = Stream::replay(&wide).start(Trigger::EventTime(Duration::from_secs(86_400)))?;
+    /// let job = Stream::replay(&wide).start(Trigger::event_time("1d"))?;
     /// let stats = job.await_termination()?;             // a replay ends by itself
     /// assert_eq!((stats.batches, stats.messages), (100, 200));
     /// # Ok::<(), eddy::Error>(())

@@ -144,7 +144,7 @@ fn windows_equal_a_batch_group_by() {
         .partitions(3)
         .window(DAY * 5, DAY)
         .reduce_by_key("symbol", aggs())
-        .batches(Trigger::EventTime(DAY))
+        .batches(Trigger::event_time(DAY))
         .unwrap()
         .collect::<crate::Result<_>>()
         .unwrap();
@@ -177,7 +177,7 @@ fn state_equals_a_running_batch_group_by() {
     let wide = sample(&["AAPL", "JPM"], 30);
     let quotes = (&wide).into_quotes().unwrap();
     let got: Vec<DataFrame> = running_state(Stream::replay(&wide))
-        .batches(Trigger::EventTime(DAY))
+        .batches(Trigger::event_time(DAY))
         .unwrap()
         .collect::<crate::Result<_>>()
         .unwrap();
@@ -208,7 +208,7 @@ fn sinks_see_every_output_and_an_error_ends_the_stream() {
             }
             Ok(())
         })
-        .batches(Trigger::EventTime(DAY))
+        .batches(Trigger::event_time(DAY))
         .unwrap();
     for _ in 0..4 {
         let df = batches.next().unwrap().unwrap();
@@ -310,7 +310,7 @@ fn a_failed_running_stream_returns_its_error_once() {
                 hint: "none".into(),
             })
         })
-        .start(Trigger::EventTime(DAY))
+        .start(Trigger::event_time(DAY))
         .unwrap();
     let err = job.await_termination().unwrap_err();
     assert!(err.to_string().starts_with("sink: no"), "{err}");

@@ -10,7 +10,7 @@
 //! 6 s session timeout (a crashed consumer's partitions move in about 6 s) and statistics
 //! every second (for the lag). Any of them can be changed with `Stream::config`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -127,6 +127,8 @@ pub(crate) struct KafkaSource {
     step: i64,
     metrics: Arc<Metrics>,
     reading: Reading,
+    /// The partitions owned now (a copy of the context's, refreshed after a rebalance).
+    assigned: BTreeSet<i32>,
     batch_index: i64,
     last_end: Option<i64>,
     stopped: bool,
@@ -178,6 +180,7 @@ impl KafkaSource {
             step,
             metrics,
             reading: Reading::default(),
+            assigned: BTreeSet::new(),
             batch_index: 0,
             last_end: None,
             stopped: false,
@@ -193,6 +196,15 @@ impl KafkaSource {
                 break;
             };
             timeout = Duration::ZERO;
+            // A rebalance callback runs inside `poll`: look at the new assignment before the
+            // message that poll returned.
+            if self.consumer.context().changed.load(Ordering::SeqCst) {
+                refresh_assignment(
+                    self.consumer.context(),
+                    &mut self.assigned,
+                    &mut self.reading,
+                )?;
+            }
             match event {
                 Ok(message) => handle(
                     &message,
@@ -200,7 +212,7 @@ impl KafkaSource {
                     &mut self.dead_letters,
                     &self.options,
                     &self.metrics,
-                    &self.consumer.context().state().assigned,
+                    &self.assigned,
                 )?,
                 Err(KafkaError::PartitionEOF(p)) => {
                     self.reading.parts.entry(p).or_default().eof = true;
@@ -219,22 +231,13 @@ impl KafkaSource {
             if self.reading.builder.len() >= MAX_BATCH_ROWS {
                 break;
             }
-            if self.consumer.context().changed.load(Ordering::Relaxed) {
-                break;
-            }
         }
-        self.apply_rebalance()
-    }
-
-    /// Drops what was read from revoked partitions.
-    fn apply_rebalance(&mut self) -> Result<()> {
-        let context = self.consumer.context();
-        if !context.changed.swap(false, Ordering::SeqCst) {
-            return Ok(());
-        }
-        let revoked: HashSet<i32> = context.state().revoked.drain(..).collect();
-        if !revoked.is_empty() {
-            self.reading.drop_partitions(&revoked)?;
+        if self.consumer.context().changed.load(Ordering::SeqCst) {
+            refresh_assignment(
+                self.consumer.context(),
+                &mut self.assigned,
+                &mut self.reading,
+            )?;
         }
         Ok(())
     }
@@ -242,12 +245,11 @@ impl KafkaSource {
     /// The event time every assigned partition has read past (`i64::MAX` when all are at
     /// their end); `None` if some partition has not said yet.
     fn watermark(&self) -> Option<i64> {
-        let state = self.consumer.context().state();
-        if state.assigned.is_empty() {
+        if self.assigned.is_empty() {
             return None;
         }
         let mut mark = i64::MAX;
-        for p in &state.assigned {
+        for p in &self.assigned {
             let part = self.reading.parts.get(p)?;
             if !part.eof {
                 mark = mark.min(part.max_ts?);
@@ -331,6 +333,27 @@ fn min_ts_of(frame: &DataFrame) -> Result<Option<i64>> {
     min_ts(frame)
 }
 
+/// Takes the new assignment from the context and drops what was read from revoked
+/// partitions.
+fn refresh_assignment(
+    context: &StreamContext,
+    assigned: &mut BTreeSet<i32>,
+    reading: &mut Reading,
+) -> Result<()> {
+    if !context.changed.swap(false, Ordering::SeqCst) {
+        return Ok(());
+    }
+    let revoked: HashSet<i32> = {
+        let mut state = context.state();
+        assigned.clone_from(&state.assigned);
+        state.revoked.drain(..).collect()
+    };
+    if !revoked.is_empty() {
+        reading.drop_partitions(&revoked)?;
+    }
+    Ok(())
+}
+
 /// Reads one message into the batch or the dead-letter topic.
 fn handle(
     message: &BorrowedMessage<'_>,
@@ -338,7 +361,7 @@ fn handle(
     dead_letters: &mut DeadLetters,
     options: &KafkaOptions,
     metrics: &Metrics,
-    assigned: &std::collections::BTreeSet<i32>,
+    assigned: &BTreeSet<i32>,
 ) -> Result<()> {
     let (p, o) = (message.partition(), message.offset());
     if !assigned.contains(&p) {

@@ -135,9 +135,13 @@ pub(crate) fn unreachable(operation: &'static str, brokers: &str, err: KafkaErro
 /// another number of partitions, or if the broker refuses it; [`Error::InvalidParameter`] for
 /// fewer than 1 partition.
 ///
-/// ```no_run
-/// eddy::stream::create_topic("127.0.0.1:9092", "quotes", 3)?;
-/// # Ok::<(), eddy::Error>(())
+/// With the broker up, `create_topic("127.0.0.1:9092", "quotes", 3)?` makes the course's
+/// topic. Without one, the error says what to do, within about 5 s:
+///
+/// ```
+/// let err = eddy::stream::create_topic("127.0.0.1:1", "quotes", 3).unwrap_err();
+/// assert!(err.to_string().starts_with("create_topic: cannot reach the Kafka broker at 127.0.0.1:1"));
+/// assert!(err.to_string().contains("services/kafka.sh start"));
 /// ```
 pub fn create_topic(brokers: &str, topic: &str, partitions: i32) -> Result<()> {
     const OP: &str = "create_topic";

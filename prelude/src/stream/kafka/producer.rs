@@ -94,12 +94,21 @@ impl Render for Produced {
 /// messages were not acknowledged (none is silently lost); [`Error::Interrupted`] if the cell
 /// is stopped (what was sent stays sent); errors of [`IntoQuotes`].
 ///
-/// ```no_run
+/// With the broker of `services/kafka.sh start`:
+///
+/// ```text
+/// create_topic("127.0.0.1:9092", "quotes", 3)?;
+/// let sent = replay_to_kafka("127.0.0.1:9092", "quotes", &sp500()?, Speed::Times(86_400.0))?;
+/// assert_eq!(sent.messages, 8313 * 20);          // a trading day per second
+/// ```
+///
+/// Without a broker, it fails at once (within about 5 s) and says so:
+///
+/// ```
 /// use eddy::prelude::*;
 ///
-/// create_topic("127.0.0.1:9092", "quotes", 3)?;
-/// let sent = replay_to_kafka("127.0.0.1:9092", "quotes", &sp500()?, Speed::Max)?;
-/// assert_eq!(sent.messages, 8313 * 20);
+/// let err = replay_to_kafka("127.0.0.1:1", "quotes", &sp500()?, Speed::Max).unwrap_err();
+/// assert!(err.to_string().contains("services/kafka.sh start"));
 /// # Ok::<(), eddy::Error>(())
 /// ```
 pub fn replay_to_kafka(

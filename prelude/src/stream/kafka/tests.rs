@@ -163,13 +163,13 @@ fn kafka_gives_the_same_batches_as_the_embedded_replay() {
     assert_eq!(sent.messages, 750);
     let want: Vec<DataFrame> = Stream::replay(&wide)
         .partitions(3)
-        .batches(Trigger::EventTime(DAY))
+        .batches(Trigger::event_time(DAY))
         .unwrap()
         .collect::<crate::Result<_>>()
         .unwrap();
     assert_eq!(want.len(), 150);
     let got: Vec<DataFrame> = Stream::kafka(&b, &topic, &unique("g"))
-        .batches(Trigger::EventTime(DAY))
+        .batches(Trigger::event_time(DAY))
         .unwrap()
         .take(want.len())
         .collect::<crate::Result<_>>()
@@ -198,7 +198,7 @@ fn kafka_windows_and_state_equal_a_batch_computation() {
     let got: Vec<DataFrame> = Stream::kafka(&b, &topic, &unique("w"))
         .window(DAY * 5, DAY)
         .reduce_by_key("symbol", aggs())
-        .batches(Trigger::EventTime(DAY))
+        .batches(Trigger::event_time(DAY))
         .unwrap()
         .take(want.len())
         .collect::<crate::Result<_>>()
@@ -210,7 +210,7 @@ fn kafka_windows_and_state_equal_a_batch_computation() {
 
     let want = expected_states(&quotes);
     let got: Vec<DataFrame> = running_state(Stream::kafka(&b, &topic, &unique("s")))
-        .batches(Trigger::EventTime(DAY))
+        .batches(Trigger::event_time(DAY))
         .unwrap()
         .take(want.len())
         .collect::<crate::Result<_>>()

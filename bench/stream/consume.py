@@ -1,0 +1,49 @@
+"""The Python reference of the streaming benchmark: confluent-kafka + json + pandas.
+
+Reads N quotes from TOPIC with a fresh consumer group, in 200 ms micro-batches, each parsed
+with json.loads and turned into a pandas DataFrame (symbol, ts as datetime64[ms], price), as
+the Rust side builds a polars DataFrame per batch. The clock starts with the first message.
+Prints `BENCH,<name>,<quotes>,<seconds>,<quotes per second>`.
+
+    python consume.py BROKERS TOPIC N
+"""
+
+import json
+import sys
+import time
+import uuid
+
+import confluent_kafka
+import pandas as pd
+from confluent_kafka import Consumer
+
+
+def main() -> None:
+    brokers, topic, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    consumer = Consumer({"bootstrap.servers": brokers, "group.id": f"eddy-bench-py-{uuid.uuid4()}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    got, t0 = 0, None
+    while got < n:
+        deadline = time.monotonic() + 0.2
+        symbols, ts, prices = [], [], []
+        while time.monotonic() < deadline:
+            for m in consumer.consume(num_messages=10_000, timeout=max(0.0, deadline - time.monotonic())):
+                if m.error() is not None:
+                    raise SystemExit(str(m.error()))
+                if t0 is None:
+                    t0 = time.monotonic()
+                q = json.loads(m.value())
+                symbols.append(q["symbol"])
+                ts.append(q["ts"])
+                prices.append(q["price"])
+        batch = pd.DataFrame({"symbol": symbols, "ts": pd.to_datetime(ts, unit="ms"), "price": prices})
+        got += len(batch)
+    secs = time.monotonic() - t0
+    consumer.close()
+    print(f"BENCH,python confluent-kafka {confluent_kafka.version()[0]} + json + pandas {pd.__version__},"
+          f"{got},{secs:.3f},{got / secs:.0f}")
+
+
+if __name__ == "__main__":
+    main()
