@@ -368,6 +368,7 @@ def test_scalers_match_scikit_learn(kernel, context, tmp_path):
 # -- trees
 
 
+@pytest.mark.timeout(300)  # 100-tree forests in both libraries on a loaded 2-core machine
 def test_tree_and_forest_accuracy_is_close_to_scikit_learn(kernel, context):
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.tree import DecisionTreeClassifier

@@ -1,11 +1,12 @@
 //! The one conversion from a polars `DataFrame` to the ndarray 0.16 matrix linfa fits on.
 //!
-//! polars 0.55 speaks ndarray 0.17 (`DataFrame::to_ndarray`) and linfa 0.8 ndarray 0.16, so
-//! going through polars' own conversion would copy twice. Here each selected column is copied
-//! once, straight from polars' buffers into a column-major (Fortran order) `Array2<f64>`:
-//! a `Float64` column without nulls is one `memcpy` per chunk, an integer or `Float32` column
-//! one `as f64` per value. Nothing else touches the values but the scan for NaN and infinity
-//! every model needs anyway.
+//! polars 0.55 speaks ndarray 0.17 (its `to_ndarray`, behind a feature the prelude does not
+//! enable) and linfa 0.8 ndarray 0.16, so going through polars' conversion would copy twice.
+//! Here each selected column is copied once, straight from polars' buffers into a
+//! column-major (Fortran order) `Array2<f64>`: a `Float64` column is one `memcpy` per chunk,
+//! an integer or `Float32` column one `as f64` per value. Nothing else touches the values but
+//! the scan for NaN and infinity every model needs anyway (measured on 5M × 20 `f64`: 1.1–1.3
+//! s, against 0.9–1.1 s for bare `extend_from_slice` copies of the same columns).
 //!
 //! The policy for missing values is one for every model: a null, NaN or infinite value is an
 //! [`Error::MissingValues`] naming the column, the count and the first row. Nothing is

@@ -758,4 +758,26 @@ mod tests {
         );
         assert_eq!((tree.depth(), tree.n_leaves()), (2, 3));
     }
+
+    #[test]
+    fn a_split_with_the_same_majority_on_both_sides_is_kept() {
+        // linfa prunes a split whose two leaves predict the same class, but leaves the split
+        // in the root: the tree must still split here, as scikit-learn's
+        // DecisionTreeClassifier(min_samples_leaf=5) does (x <= 4.5, left shares 3/5, 2/5).
+        let x: Vec<f64> = (0..12).map(f64::from).collect();
+        let y = [1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let df = df!("x" => x, "y" => y).unwrap();
+        let tree = DecisionTree::params()
+            .min_samples_leaf(5)
+            .fit(&df, "y", &["x"])
+            .unwrap();
+        assert_eq!(tree.n_leaves(), 2, "{}", tree.export_text());
+        assert!(
+            tree.export_text().starts_with("|--- x <= 4.500000"),
+            "{}",
+            tree.export_text()
+        );
+        let p = tree.predict_proba(&df).unwrap();
+        assert_eq!(p.column("1").unwrap().f64().unwrap().get(0), Some(0.4));
+    }
 }
