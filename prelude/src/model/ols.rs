@@ -83,8 +83,9 @@ pub struct Ols {
 pub fn ols(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
     const OP: &str = "ols";
     let endog = checked_values(df, y, OP)?;
+    // In parallel: a chunked column (as read from Parquet) is copied to be contiguous.
     let exog = x
-        .iter()
+        .par_iter()
         .map(|name| checked_values(df, name, OP))
         .collect::<Result<Vec<_>>>()?;
     if x.is_empty() {

@@ -1,6 +1,7 @@
 //! The numeric columns of a frame as `f64` values, for the statistics of this module.
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 
@@ -48,14 +49,17 @@ pub(crate) fn numeric_values(
     df: &DataFrame,
     operation: &'static str,
 ) -> Result<(Vec<String>, Vec<Values>)> {
-    let mut names = Vec::new();
-    let mut values = Vec::new();
-    for column in df.columns() {
-        if column.dtype().is_primitive_numeric() {
-            names.push(column.name().to_string());
-            values.push(Values::of(column)?);
-        }
-    }
+    let numeric: Vec<&Column> = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_primitive_numeric())
+        .collect();
+    let names: Vec<String> = numeric.iter().map(|c| c.name().to_string()).collect();
+    // In parallel: making a chunked column contiguous is a copy of the whole column.
+    let values = numeric
+        .par_iter()
+        .map(|c| Values::of(c))
+        .collect::<Result<Vec<_>>>()?;
     if names.is_empty() {
         // The same errors as numeric_columns gives for a frame without numbers.
         numeric_columns(df, operation)?;

@@ -4,7 +4,7 @@ use polars::prelude::*;
 
 use rayon::prelude::*;
 
-use super::columns::{labelled_frame, numeric_values};
+use super::columns::{labelled_frame, numeric_columns};
 use super::moments::Moments;
 use crate::error::Result;
 
@@ -41,23 +41,43 @@ const ROWS: [&str; 10] = [
 /// # Ok::<(), eddy::Error>(())
 /// ```
 pub fn describe(df: &DataFrame) -> Result<DataFrame> {
-    let (names, values) = numeric_values(df, "describe")?;
-    let columns = names
-        .into_iter()
-        .zip(
-            values
-                .par_iter()
-                .map(|v| column_stats(v.as_slice()))
-                .collect::<Vec<_>>(),
-        )
+    let numeric: Vec<&Column> = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_primitive_numeric())
         .collect();
+    if numeric.is_empty() {
+        // The errors every statistic gives for a frame without numbers.
+        numeric_columns(df, "describe")?;
+    }
+    // One copy per column, straight from polars' chunks and in parallel: the quartile
+    // selections reorder it, so it is needed anyway, and a rechunk first would be a second.
+    let columns = numeric
+        .par_iter()
+        .map(|c| Ok((c.name().to_string(), column_stats(present_values(c)?))))
+        .collect::<Result<Vec<_>>>()?;
     let labels = ROWS.iter().map(|row| row.to_string()).collect();
     labelled_frame("statistic", labels, columns)
 }
 
-/// count, mean, std, min, 25 %, 50 %, 75 %, max, skew, kurt of one column (NaN = missing).
-fn column_stats(values: &[f64]) -> Vec<f64> {
-    let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+/// The column's non-missing values (not null, not NaN) as f64, in order, in one pass over its
+/// chunks.
+fn present_values(column: &Column) -> Result<Vec<f64>> {
+    let cast = column.cast(&DataType::Float64)?;
+    let ca = cast.f64()?;
+    let mut out = Vec::with_capacity(ca.len() - ca.null_count());
+    for chunk in ca.downcast_iter() {
+        if polars_arrow::array::Array::null_count(chunk) == 0 {
+            out.extend(chunk.values().iter().copied().filter(|v| !v.is_nan()));
+        } else {
+            out.extend(chunk.iter().flatten().copied().filter(|v| !v.is_nan()));
+        }
+    }
+    Ok(out)
+}
+
+/// count, mean, std, min, 25 %, 50 %, 75 %, max, skew, kurt of a column's present values.
+fn column_stats(mut present: Vec<f64>) -> Vec<f64> {
     let m = Moments::from_slice(&present);
     let quartiles = quantiles(&mut present, &[0.25, 0.5, 0.75]);
     vec![
