@@ -640,7 +640,16 @@ impl From<anyhow::Error> for Error {
 
 impl From<libloading::Error> for Error {
     fn from(error: libloading::Error) -> Self {
-        Error::Message(error.to_string())
+        // eddy patch: libloading's Display is only "dlopen failed"; the loader's own message
+        // (which symbol is undefined, which file is missing) is its source.
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Error::Message(message)
     }
 }
 

@@ -117,6 +117,20 @@ pub fn replay_to_kafka(
     quotes: impl IntoQuotes,
     speed: Speed,
 ) -> Result<Produced> {
+    // Generic code is compiled into the calling cell, and a cell cannot link librdkafka's C
+    // symbols (the prelude's dylib exports only Rust ones): convert here, produce below.
+    let quotes = quotes.into_quotes();
+    produce_quotes(brokers, topic, quotes, speed)
+}
+
+/// The body of [`replay_to_kafka`], not generic so that it is compiled into the prelude.
+#[inline(never)]
+fn produce_quotes(
+    brokers: &str,
+    topic: &str,
+    quotes: Result<polars::prelude::DataFrame>,
+    speed: Speed,
+) -> Result<Produced> {
     if let Speed::Times(x) = speed
         && !(x.is_finite() && x > 0.0)
     {
@@ -127,7 +141,7 @@ pub fn replay_to_kafka(
             rule: "positive and finite (Speed::Max sends as fast as possible)",
         });
     }
-    let quotes = quotes.into_quotes()?;
+    let quotes = quotes?;
     let log = Arc::new(DeliveryLog::default());
     let producer: BaseProducer<DeliveryContext> = base_config(brokers)
         .set("acks", "all")
