@@ -166,6 +166,20 @@ pub enum Error {
     },
 
     /// An error from polars, passed through.
+    /// A Spark Connect call failed: the server is unreachable, or Spark reported an error
+    /// (its error class, e.g. `UNRESOLVED_COLUMN.WITH_SUGGESTION`, and message).
+    #[error("{operation}: {message} (hint: {hint})")]
+    Spark {
+        /// The prelude call that failed, e.g. `SparkFrame::collect`.
+        operation: &'static str,
+        /// Spark's error class, when the server gave one.
+        class: Option<String>,
+        /// What went wrong, with Spark's own message.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
+
     #[error("polars: {0}")]
     Polars(#[from] PolarsError),
 

@@ -16,6 +16,8 @@
 //!   micro-batches, with a live view.
 //! - [`store`]: a [`Store`](store::Store) of quotes on Cassandra or in an embedded SQLite
 //!   file: `write` a frame, read a `range` or `scan` back.
+//! - [`spark`]: a [`SparkFrame`](spark::SparkFrame) on a Spark cluster through Spark Connect;
+//!   `describe`, `corr` and `ols` accept it as they accept a `DataFrame` ([`Dataset`]).
 //! - [`error`]: one [`Error`] type; every fallible call returns [`Result`].
 //!
 //! ```
@@ -39,6 +41,7 @@
 #[path = "runtime.rs"]
 pub mod __runtime;
 pub mod data;
+mod dataset;
 pub mod display;
 pub mod error;
 pub mod interrupt;
@@ -47,6 +50,7 @@ mod io_runtime;
 pub mod model;
 pub mod plot;
 pub mod prelude;
+pub mod spark;
 pub mod stats;
 pub mod store;
 pub mod stream;
@@ -57,5 +61,7 @@ pub mod __deps;
 
 #[doc(no_inline)]
 pub use data::{read_prices, sp500};
+#[doc(no_inline)]
+pub use dataset::Dataset;
 #[doc(no_inline)]
 pub use error::{Error, Result};

@@ -47,6 +47,7 @@ pub use crate::stats::{
     corr, cov, describe, gaussian_kde, jarque_bera, ks_2samp, kstest, pearsonr, ttest_1samp,
     ttest_ind, ttest_rel,
 };
+pub use crate::spark::{JoinHow, Spark, SparkFrame, spark, spark_default};
 pub use crate::store::{Consistency, Store};
 #[doc(no_inline)]
 pub use crate::stream::{

@@ -134,7 +134,7 @@ fn cell_text(value: &AnyValue<'_>) -> String {
 }
 
 /// The HTML table for `df`, followed by `shape` (e.g. `8313 rows × 21 columns`).
-fn frame_html(df: &DataFrame, shape: &str) -> String {
+pub(crate) fn frame_html(df: &DataFrame, shape: &str) -> String {
     let columns = df.columns();
     let col_idx = visible(columns.len(), MAX_COLS, EDGE_COLS);
     let row_idx = visible(df.height(), MAX_ROWS, EDGE_ROWS);

@@ -32,6 +32,7 @@ pub mod progress;
 mod socket;
 
 pub use evcxr::{EvcxrDisplay, write_evcxr_markers};
+pub(crate) use frame::frame_html;
 pub use handle::{DisplayHandle, display};
 pub use html::escape_html;
 pub use mime::{Html, MimeBundle, Render, TEXT_PLAIN};

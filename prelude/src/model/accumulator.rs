@@ -65,6 +65,27 @@ impl OlsAccumulator {
         }
     }
 
+    /// An accumulator holding statistics computed elsewhere (by a cluster's aggregation):
+    /// `n` complete rows, the `mean`s of x[0], …, x[k−1], y and their centred
+    /// cross-products Σ(vᵢ − v̄ᵢ)(vⱼ − v̄ⱼ), row-major (k+1)×(k+1); `dropped` incomplete rows.
+    pub(crate) fn from_moments(
+        y: &str,
+        x: &[&str],
+        n: f64,
+        mean: Vec<f64>,
+        comoment: Vec<f64>,
+        dropped: usize,
+    ) -> Self {
+        let mut acc = OlsAccumulator::new(y, x);
+        debug_assert_eq!(mean.len(), x.len() + 1);
+        debug_assert_eq!(comoment.len(), (x.len() + 1) * (x.len() + 1));
+        acc.n = n;
+        acc.mean = mean;
+        acc.comoment = comoment;
+        acc.dropped = dropped;
+        acc
+    }
+
     /// Forgets the past geometrically: before each [`update`](OlsAccumulator::update), the
     /// statistics so far are weighted by `factor` (1 keeps everything, 0 only the last batch).
     ///

@@ -8,6 +8,7 @@ use statrs::function::beta::beta_reg;
 
 use super::summary::Summary;
 use crate::display::{MimeBundle, Render};
+use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::stats::columns::Values;
 
@@ -80,7 +81,17 @@ pub struct Ols {
 /// assert!((fit.params()[1] - 2.0).abs() < 1e-12);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn ols(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
+///
+/// On a [`SparkFrame`](crate::spark::SparkFrame) the sufficient statistics (n, means,
+/// centred cross-products) are one aggregation on the cluster and the fit is
+/// [`OlsAccumulator::fit`](super::OlsAccumulator::fit) here: the same estimates and
+/// inference, without residuals.
+pub fn ols<D: Dataset + ?Sized>(data: &D, y: &str, x: &[&str]) -> Result<Ols> {
+    data.ols(y, x)
+}
+
+/// [`ols`] of a polars frame, computed here.
+pub(crate) fn ols_frame(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
     const OP: &str = "ols";
     let endog = checked_values(df, y, OP)?;
     // In parallel: a chunked column (as read from Parquet) is copied to be contiguous.

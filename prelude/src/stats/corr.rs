@@ -5,6 +5,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::columns::{Values, labelled_frame, numeric_values};
+use crate::dataset::Dataset;
 use crate::error::Result;
 
 /// The correlation coefficient [`corr()`] computes, as pandas' `method=` argument.
@@ -53,7 +54,16 @@ pub enum CorrMethod {
 /// assert_eq!(r.column("AAPL")?.f64()?.get(0), Some(1.0));
 /// # Ok::<(), eddy::Error>(())
 /// ```
-pub fn corr(df: &DataFrame, method: CorrMethod) -> Result<DataFrame> {
+///
+/// On a [`SparkFrame`](crate::spark::SparkFrame), Pearson is one aggregation on the cluster
+/// and Spearman ranks each column with a window over the whole frame first; Kendall is not
+/// offered there.
+pub fn corr<D: Dataset + ?Sized>(data: &D, method: CorrMethod) -> Result<DataFrame> {
+    data.corr(method)
+}
+
+/// [`corr`] of a polars frame, computed here.
+pub(crate) fn corr_frame(df: &DataFrame, method: CorrMethod) -> Result<DataFrame> {
     let (names, values, compact) = complete_rows(df, "corr")?;
     let columns: Vec<&[f64]> = match &compact {
         Some(c) => c.iter().map(Vec::as_slice).collect(),
@@ -251,7 +261,7 @@ fn complete_rows(
 }
 
 /// A square matrix labelled by `names`: a `column` column, then one column per name.
-fn matrix_frame(names: Vec<String>, matrix: Vec<Vec<f64>>) -> Result<DataFrame> {
+pub(crate) fn matrix_frame(names: Vec<String>, matrix: Vec<Vec<f64>>) -> Result<DataFrame> {
     let columns = names.iter().cloned().zip(matrix).collect();
     labelled_frame("column", names, columns)
 }

@@ -6,10 +6,11 @@ use rayon::prelude::*;
 
 use super::columns::{labelled_frame, numeric_columns};
 use super::moments::Moments;
+use crate::dataset::Dataset;
 use crate::error::Result;
 
 /// The statistics [`describe`] reports, in row order.
-const ROWS: [&str; 10] = [
+pub(crate) const ROWS: [&str; 10] = [
     "count", "mean", "std", "min", "25%", "50%", "75%", "max", "skew", "kurt",
 ];
 
@@ -40,7 +41,16 @@ const ROWS: [&str; 10] = [
 /// assert_eq!(stats.column("KO")?.f64()?.get(0), Some(8313.0));
 /// # Ok::<(), eddy::Error>(())
 /// ```
-pub fn describe(df: &DataFrame) -> Result<DataFrame> {
+///
+/// A [`SparkFrame`](crate::spark::SparkFrame) is described by one aggregation on the
+/// cluster: the same rows, exact but for the quartiles, which are Spark's
+/// `percentile_approx` (see [`crate::spark`]).
+pub fn describe<D: Dataset + ?Sized>(data: &D) -> Result<DataFrame> {
+    data.describe()
+}
+
+/// [`describe`] of a polars frame, computed here.
+pub(crate) fn describe_frame(df: &DataFrame) -> Result<DataFrame> {
     let numeric: Vec<&Column> = df
         .columns()
         .iter()

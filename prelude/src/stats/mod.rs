@@ -30,6 +30,7 @@ pub mod moments;
 
 pub use corr::{CorrMethod, corr, cov};
 pub use describe::describe;
+pub(crate) use describe::{ROWS as DESCRIBE_ROWS, describe_frame};
 pub use hypothesis::{
     Alternative, Cdf, TestResult, chi2_contingency, chisquare, jarque_bera, ks_2samp, kstest,
     pearsonr, ttest_1samp, ttest_ind, ttest_rel,

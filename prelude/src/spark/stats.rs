@@ -1,0 +1,352 @@
+//! `describe`, `corr` and `ols` of a [`SparkFrame`], each one aggregation on the cluster
+//! (Spearman: ranking windows, then one aggregation), finished here with the prelude's code.
+//!
+//! Missing values are handled as the local functions do: NaN counts as missing
+//! (`nanvl(v, NULL)`), `describe` skips missing values per column, `corr` and `ols` use the
+//! rows complete in every column they read.
+
+use polars::prelude::*;
+
+use super::frame::SparkFrame;
+use crate::error::{Error, Result};
+use crate::model::{Ols, OlsAccumulator};
+use crate::stats::CorrMethod;
+use crate::stats::DESCRIBE_ROWS;
+use crate::stats::columns::labelled_frame;
+use crate::stats::corr::matrix_frame;
+
+/// `percentile_approx`'s accuracy for `describe`'s quartiles: the rank of the value returned
+/// is within n / ACCURACY of the exact rank (Spark's Greenwald–Khanna bound).
+pub const QUANTILE_ACCURACY: u32 = 10_000;
+
+/// A column name as a Spark SQL identifier.
+fn ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// The column as a double, NaN turned into NULL (missing, as the local functions see it).
+fn value(name: &str) -> String {
+    format!("nanvl(CAST({} AS DOUBLE), CAST(NULL AS DOUBLE))", ident(name))
+}
+
+fn is_numeric(spark_type: &str) -> bool {
+    matches!(
+        spark_type,
+        "double" | "float" | "int" | "bigint" | "smallint" | "tinyint"
+    ) || spark_type.starts_with("decimal")
+}
+
+/// The numeric columns of `frame`, in order; the errors `describe(&DataFrame)` gives.
+fn numeric_columns(frame: &SparkFrame, operation: &'static str) -> Result<Vec<String>> {
+    let dtypes = frame.dtypes()?;
+    let numeric: Vec<String> = dtypes
+        .iter()
+        .filter(|(_, t)| is_numeric(t))
+        .map(|(n, _)| n.clone())
+        .collect();
+    if numeric.is_empty() {
+        return Err(match dtypes.first() {
+            Some((name, dtype)) => Error::InvalidDtype {
+                operation,
+                column: name.clone(),
+                dtype: dtype.clone(),
+                expected: "a frame with at least one numeric (float or integer) column",
+            },
+            None => Error::InvalidParameter {
+                operation,
+                name: "frame",
+                value: "a frame with no columns".into(),
+                rule: "a frame with at least one numeric (float or integer) column",
+            },
+        });
+    }
+    Ok(numeric)
+}
+
+/// Checks that `wanted` are numeric columns of `frame`.
+fn check_columns(frame: &SparkFrame, operation: &'static str, wanted: &[&str]) -> Result<()> {
+    let dtypes = frame.dtypes()?;
+    for name in wanted {
+        match dtypes.iter().find(|(n, _)| n == name) {
+            None => {
+                return Err(Error::ColumnNotFound {
+                    operation,
+                    column: name.to_string(),
+                    available: dtypes.iter().map(|(n, _)| n.clone()).collect(),
+                });
+            }
+            Some((_, t)) if !is_numeric(t) => {
+                return Err(Error::InvalidDtype {
+                    operation,
+                    column: name.to_string(),
+                    dtype: t.clone(),
+                    expected: "a numeric (float or integer) column",
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Runs one global aggregation (`select` of aggregate expressions) and returns its one row.
+fn aggregate(frame: &SparkFrame, operation: &'static str, exprs: Vec<String>) -> Result<DataFrame> {
+    let remote = frame
+        .remote()
+        .select_expr(exprs.iter().map(String::as_str).collect());
+    let row = frame.fetch(operation, remote)?;
+    if row.height() != 1 {
+        return Err(Error::Spark {
+            operation,
+            class: None,
+            message: format!("the aggregation returned {} rows, not 1", row.height()),
+            hint: "this is a bug in eddy's Spark statistics".into(),
+        });
+    }
+    Ok(row)
+}
+
+/// The f64 in column `name` of a one-row frame (NaN for null).
+fn scalar(row: &DataFrame, name: &str) -> Result<f64> {
+    let column = row.column(name)?.cast(&DataType::Float64)?;
+    Ok(column.f64()?.get(0).unwrap_or(f64::NAN))
+}
+
+/// [`crate::stats::describe`] on the cluster.
+pub(crate) fn describe(frame: &SparkFrame) -> Result<DataFrame> {
+    const OP: &str = "describe";
+    let names = numeric_columns(frame, OP)?;
+    let mut exprs = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let v = value(name);
+        exprs.extend([
+            format!("count({v}) AS n{i}"),
+            format!("avg({v}) AS mean{i}"),
+            format!("stddev_samp({v}) AS std{i}"),
+            format!("min({v}) AS min{i}"),
+            format!(
+                "percentile_approx({v}, array(0.25, 0.5, 0.75), {QUANTILE_ACCURACY}) AS q{i}"
+            ),
+            format!("max({v}) AS max{i}"),
+            format!("skewness({v}) AS g1_{i}"),
+            format!("kurtosis({v}) AS g2_{i}"),
+        ]);
+    }
+    let row = aggregate(frame, OP, exprs)?;
+    let mut columns = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let n = scalar(&row, &format!("n{i}"))?;
+        let quartiles: Vec<f64> = match row.column(&format!("q{i}"))?.list()?.get_as_series(0) {
+            Some(s) => s
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .map(|v| v.unwrap_or(f64::NAN))
+                .collect(),
+            None => vec![f64::NAN; 3],
+        };
+        let quartile = |k: usize| quartiles.get(k).copied().unwrap_or(f64::NAN);
+        let g1 = scalar(&row, &format!("g1_{i}"))?;
+        let g2 = scalar(&row, &format!("g2_{i}"))?;
+        let mean = if n > 0.0 {
+            scalar(&row, &format!("mean{i}"))?
+        } else {
+            f64::NAN
+        };
+        columns.push((
+            name.clone(),
+            vec![
+                n,
+                mean,
+                if n > 1.0 {
+                    scalar(&row, &format!("std{i}"))?
+                } else {
+                    f64::NAN
+                },
+                scalar(&row, &format!("min{i}"))?,
+                quartile(0),
+                quartile(1),
+                quartile(2),
+                scalar(&row, &format!("max{i}"))?,
+                adjusted_skew(g1, n),
+                adjusted_kurt(g2, n),
+            ],
+        ));
+    }
+    let labels = DESCRIBE_ROWS.iter().map(|r| r.to_string()).collect();
+    labelled_frame("statistic", labels, columns)
+}
+
+/// pandas' bias-corrected skewness G1 from the population skewness g1 (Spark's `skewness`).
+fn adjusted_skew(g1: f64, n: f64) -> f64 {
+    if n < 3.0 {
+        return f64::NAN;
+    }
+    g1 * (n * (n - 1.0)).sqrt() / (n - 2.0)
+}
+
+/// pandas' bias-corrected excess kurtosis G2 from the population excess kurtosis g2
+/// (Spark's `kurtosis`): ((n + 1) g2 + 6)(n − 1) / ((n − 2)(n − 3)).
+fn adjusted_kurt(g2: f64, n: f64) -> f64 {
+    if n < 4.0 {
+        return f64::NAN;
+    }
+    ((n + 1.0) * g2 + 6.0) * (n - 1.0) / ((n - 2.0) * (n - 3.0))
+}
+
+/// The condition that a row has a value in every one of `names`.
+fn complete(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{} IS NOT NULL", value(n)))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// [`crate::stats::corr`] on the cluster.
+pub(crate) fn corr(frame: &SparkFrame, method: CorrMethod) -> Result<DataFrame> {
+    const OP: &str = "corr";
+    let names = numeric_columns(frame, OP)?;
+    let complete_rows = frame.derived(
+        frame.remote().filter(spark_connect::functions::expr(&complete(&names))),
+        "filter complete rows".into(),
+    );
+    // The columns the Pearson aggregation reads: the values, or their average ranks.
+    let (input, columns): (SparkFrame, Vec<String>) = match method {
+        CorrMethod::Pearson => (complete_rows, names.iter().map(|n| value(n)).collect()),
+        CorrMethod::Spearman => {
+            // Average ranks (ties share the mean of their ranks), as scipy's rankdata: a
+            // window over the whole frame per column, so each is a global sort.
+            let ranks: Vec<String> = names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    let v = value(n);
+                    format!(
+                        "rank() OVER (ORDER BY {v}) + (count(*) OVER (PARTITION BY {v}) - 1) / 2.0 AS r{i}"
+                    )
+                })
+                .collect();
+            let ranked = complete_rows.derived(
+                complete_rows
+                    .remote()
+                    .select_expr(ranks.iter().map(String::as_str).collect()),
+                "average ranks".into(),
+            );
+            let columns = (0..names.len())
+                .map(|i| format!("CAST(r{i} AS DOUBLE)"))
+                .collect();
+            (ranked, columns)
+        }
+        CorrMethod::Kendall => {
+            return Err(Error::InvalidParameter {
+                operation: OP,
+                name: "method",
+                value: "CorrMethod::Kendall on a SparkFrame".into(),
+                rule: "Pearson or Spearman on Spark (Kendall compares all pairs of rows: \
+                       collect a sample with `.limit(n).collect()?` and use it locally)",
+            });
+        }
+    };
+    let k = names.len();
+    let mut exprs = vec!["count(*) AS n".to_string()];
+    for (i, c) in columns.iter().enumerate() {
+        exprs.push(format!("stddev_samp({c}) AS s{i}"));
+        for (j, d) in columns.iter().enumerate().take(i) {
+            exprs.push(format!("corr({c}, {d}) AS r{i}_{j}"));
+        }
+    }
+    let row = aggregate(&input, OP, exprs)?;
+    let n = scalar(&row, "n")?;
+    let mut matrix = vec![vec![f64::NAN; k]; k];
+    if n >= 2.0 {
+        for i in 0..k {
+            let si = scalar(&row, &format!("s{i}"))?;
+            matrix[i][i] = if si > 0.0 { 1.0 } else { f64::NAN };
+            for j in 0..i {
+                let r = scalar(&row, &format!("r{i}_{j}"))?.clamp(-1.0, 1.0);
+                matrix[i][j] = r;
+                matrix[j][i] = r;
+            }
+        }
+    }
+    matrix_frame(names, matrix)
+}
+
+/// [`crate::model::ols`] on the cluster: n, the means and the centred cross-products of the
+/// complete rows in one aggregation (Spark's `covar_pop` merges partitions with the same
+/// pairwise formula as [`OlsAccumulator`]), then the fit and its inference here.
+pub(crate) fn ols(frame: &SparkFrame, y: &str, x: &[&str]) -> Result<Ols> {
+    const OP: &str = "ols";
+    if x.is_empty() {
+        return Err(Error::InvalidParameter {
+            operation: OP,
+            name: "x",
+            value: "an empty list".into(),
+            rule: "at least one regressor column (the intercept `const` is added)",
+        });
+    }
+    let mut wanted: Vec<&str> = x.to_vec();
+    wanted.push(y);
+    check_columns(frame, OP, &wanted)?;
+    let names: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
+    let cond = complete(&names);
+    let m = names.len();
+    let mut exprs = vec![
+        "count(*) AS total".to_string(),
+        format!("count_if({cond}) AS n"),
+    ];
+    for (a, name) in names.iter().enumerate() {
+        exprs.push(format!("avg({}) FILTER (WHERE {cond}) AS m{a}", value(name)));
+        for b in 0..=a {
+            exprs.push(format!(
+                "covar_pop({}, {}) FILTER (WHERE {cond}) AS c{a}_{b}",
+                value(name),
+                value(&names[b])
+            ));
+        }
+    }
+    let row = aggregate(frame, OP, exprs)?;
+    let total = scalar(&row, "total")?;
+    let n = scalar(&row, "n")?;
+    let mut mean = vec![0.0; m];
+    let mut comoment = vec![0.0; m * m];
+    for a in 0..m {
+        mean[a] = scalar(&row, &format!("m{a}"))?;
+        for b in 0..=a {
+            let c = scalar(&row, &format!("c{a}_{b}"))? * n;
+            comoment[a * m + b] = c;
+            comoment[b * m + a] = c;
+        }
+    }
+    let dropped = (total - n).max(0.0) as usize;
+    OlsAccumulator::from_moments(y, x, n, mean, comoment, dropped).fit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(ident("a`b"), "`a``b`");
+        assert_eq!(
+            value("JPM"),
+            "nanvl(CAST(`JPM` AS DOUBLE), CAST(NULL AS DOUBLE))"
+        );
+    }
+
+    #[test]
+    fn pandas_corrections() {
+        // pandas: Series([1, 2, 3, 10]).skew() = 1.7545..., .kurt() = 3.2307...
+        let x = [1.0, 2.0, 3.0, 10.0];
+        let n = x.len() as f64;
+        let mean = x.iter().sum::<f64>() / n;
+        let m = |p: i32| x.iter().map(|v| (v - mean).powi(p)).sum::<f64>() / n;
+        let g1 = m(3) / m(2).powf(1.5);
+        let g2 = m(4) / m(2).powi(2) - 3.0;
+        let local = crate::stats::Moments::from_slice(&x);
+        assert!((adjusted_skew(g1, n) - local.skew()).abs() < 1e-12);
+        assert!((adjusted_kurt(g2, n) - local.kurt()).abs() < 1e-12);
+    }
+}
