@@ -21,8 +21,10 @@
 # (EDDY_HOME defaults to ${XDG_DATA_HOME:-~/.local/share}/eddy). State in
 # $EDDY_HOME/services/spark: logs/ (one file a process), *.pid, worker1/ and worker2/ (work
 # dirs: executor logs), connect/ (the driver's directory), local/ (scratch). See
-# services/README.md. SPARK_START_TIMEOUT (seconds, default 180) bounds the wait in `start`,
-# SPARK_STOP_TIMEOUT (default 30) the wait for SIGTERM.
+# services/README.md. SPARK_START_TIMEOUT (seconds, default 300) bounds the wait in `start`,
+# SPARK_STOP_TIMEOUT (default 30) the wait after SIGTERM. SPARK_APP_JVM_OPTS adds JVM options
+# to the Connect driver and the executors (-XX:TieredStopAtLevel=1 halves an executor's CPU
+# to start, and slows long queries).
 set -euo pipefail
 
 PROG=spark.sh
@@ -49,8 +51,9 @@ MASTER_URL=spark://$ADDR:$MASTER_PORT
 MASTER_UI=http://$ADDR:$MASTER_UI_PORT
 DRIVER_UI=http://$ADDR:$DRIVER_UI_PORT
 CONNECT_URL=sc://$ADDR:$CONNECT_PORT
-START_TIMEOUT=${SPARK_START_TIMEOUT:-180}
+START_TIMEOUT=${SPARK_START_TIMEOUT:-300}
 STOP_TIMEOUT=${SPARK_STOP_TIMEOUT:-30}
+APP_JVM_OPTS=${SPARK_APP_JVM_OPTS:-}
 
 # The processes, by name: master, worker1, worker2, connect (the Connect server of the
 # cluster) and local (the Connect server in local mode). Each JVM carries its marker.
@@ -120,7 +123,10 @@ spark_env() {
   export SPARK_CONF_DIR=$HERE
   export SPARK_LOCAL_DIRS=$STATE/local
   export SPARK_DAEMON_MEMORY=512m # master and workers: heap for bookkeeping only
-  unset SPARK_DAEMON_JAVA_OPTS SPARK_MASTER_OPTS SPARK_WORKER_OPTS SPARK_SUBMIT_OPTS MASTER
+  # ... and C1 only: the master then answers after 4.5 s of CPU instead of 12 (C2 compiles
+  # for 7 s); the daemons run no user code that C2 would speed up
+  export SPARK_DAEMON_JAVA_OPTS=-XX:TieredStopAtLevel=1
+  unset SPARK_MASTER_OPTS SPARK_WORKER_OPTS SPARK_SUBMIT_OPTS MASTER
   mkdir -p "$LOGS" "$SPARK_LOCAL_DIRS"
 }
 
@@ -183,7 +189,8 @@ launch_worker() {
   local n=$1 dir=$STATE/worker$1
   mkdir -p "$dir"
   start_log "worker$n"
-  SPARK_WORKER_OPTS=$(quoted_marker "worker$n") \
+  # each application leaves a dir of executor logs in the work dir: a day is kept
+  SPARK_WORKER_OPTS="$(quoted_marker "worker$n") -Dspark.worker.cleanup.enabled=true -Dspark.worker.cleanup.appDataTtl=86400" \
     spark_java org.apache.spark.deploy.worker.Worker "$MASTER_URL" \
     --host "$ADDR" --cores 1 --memory 2g --webui-port "${WORKER_UI_PORTS[$n]}" --work-dir "$dir"
   launch "$(pidfile "worker$n")" "$LOGS/worker$n.log" "$dir" "${JAVA_CMD[@]}"
@@ -205,7 +212,8 @@ launch_connect() {
   spark_java org.apache.spark.deploy.SparkSubmit \
     --class org.apache.spark.sql.connect.service.SparkConnectServer \
     --name "eddy Spark Connect ($name)" "${args[@]}" \
-    --driver-java-options "$(quoted_marker "$name")" \
+    --driver-java-options "$(quoted_marker "$name") $APP_JVM_OPTS" \
+    --conf spark.executor.extraJavaOptions="$APP_JVM_OPTS" \
     --conf spark.connect.grpc.binding.address="$ADDR" \
     --conf spark.connect.grpc.binding.port="$CONNECT_PORT" \
     --conf spark.driver.host="$ADDR" \
