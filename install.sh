@@ -128,11 +128,14 @@ python_venv() {
   echo "$want" >"$stamp"
 }
 
-# The real Kafka and Cassandra servers of the streaming and storage tests: their jars, from
-# Maven Central into $EDDY_HOME/services (services/README.md); nothing to do once there.
+# The real Kafka, Cassandra and Spark servers of the streaming, storage and Spark tests: the
+# jars of the first two, from Maven Central into $EDDY_HOME/services (services/README.md);
+# nothing to do once there. Spark is pyspark, which the venv step installs from
+# requirements.txt: here only a check that it is complete.
 service_jars() {
   "$REPO/services/kafka.sh" fetch
   "$REPO/services/cassandra.sh" fetch
+  "$REPO/services/spark.sh" fetch
 }
 
 build_kernel() {
@@ -169,7 +172,7 @@ install_all() {
   step "Debian packages" debian_packages
   step "toolchains" toolchains
   step "Python venv" python_venv
-  step "Kafka and Cassandra jars (Maven)" service_jars
+  step "Kafka and Cassandra jars (Maven), Spark (pyspark)" service_jars
   step "build kernel (cargo build --release)" build_kernel
   step "build prelude dylib (cargo rustc --release)" build_prelude
   step "install kernel, prelude template and kernelspecs" install_kernel

@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034 # PROG and SERVICES_STATE are for the scripts that source this
-# services/lib.sh: helpers shared by kafka.sh and cassandra.sh (sourced, never run).
+# services/lib.sh: helpers shared by kafka.sh, cassandra.sh and spark.sh (sourced, never run).
 #
 # The caller sets PROG (its name in messages) before sourcing. Everything here is plain bash
 # plus coreutils, `ss` (iproute2, optional) and `timeout`: the health probes speak the Kafka
@@ -33,7 +33,7 @@ require_java() {
   major=${version%%.*}
   [[ $major == 1 ]] && major=$(echo "$version" | cut -d. -f2) # 1.8.0 style
   [[ $major =~ ^[0-9]+$ ]] || die "cannot tell the version of $(command -v java) (java -version said: $version)"
-  ((major >= 17)) || die "java is version $version: Kafka 4 and Cassandra 5 here need Java 17 (put its bin/ first in PATH)"
+  ((major >= 17)) || die "java is version $version: Kafka 4, Cassandra 5 and Spark 4 here need Java 17 (put its bin/ first in PATH)"
 }
 
 require_mvn() {
@@ -127,7 +127,9 @@ ours() {
 # running service whose pid file was deleted is still found, so it can still be stopped).
 find_marked() {
   local file pid
-  # grep -z: arguments are NUL-separated, so -x matches one whole argument
+  # grep -z: arguments are NUL-separated, so -x matches one whole argument. The marker goes
+  # in through -f, not as an argument: grep scans its own /proc/PID/cmdline too (the subshell
+  # that expands the glob becomes grep), and would find itself, still alive, as the service.
   while IFS= read -r file; do
     pid=${file#/proc/}
     pid=${pid%/cmdline}
@@ -135,7 +137,7 @@ find_marked() {
       echo "$pid"
       return 0
     fi
-  done < <(grep -lzxF -- "$1" /proc/[0-9]*/cmdline 2>/dev/null)
+  done < <(grep -lzxF -f <(printf '%s\n' "$1") /proc/[0-9]*/cmdline 2>/dev/null)
   return 1
 }
 

@@ -1,5 +1,5 @@
-"""Real Kafka and Cassandra servers for the tests, run through services/kafka.sh and
-services/cassandra.sh (see services/README.md).
+"""Real Kafka, Cassandra and Spark servers for the tests, run through services/kafka.sh,
+services/cassandra.sh and services/spark.sh (see services/README.md).
 
 Session-scoped fixtures; import the ones a test module needs into it (pytest finds fixtures
 in the module's namespace), or list this module in conftest.py's `pytest_plugins`:
@@ -10,11 +10,14 @@ in the module's namespace), or list this module in conftest.py's `pytest_plugins
 - `cassandra_node` -> `Cassandra`: the one-node cluster on 127.0.0.1:9042.
 - `cassandra_cluster3` -> `Cassandra`: the three-node cluster on 127.0.3.1-3:9042; it can run
   next to the one-node cluster.
+- `spark_cluster` -> `Spark`: the standalone Spark cluster (master and two one-core workers)
+  with its Spark Connect server on sc://127.0.0.1:15002.
 
 Each fixture starts its service if it is not running and stops it at the end of the session
 only if it started it: a service you started yourself stays up, and a second test run reuses
-it. Set EDDY_KAFKA=host:port or EDDY_CASSANDRA=host[:port] to test against servers you run
-elsewhere; the fixtures then start and stop nothing (the kill tests need the scripts' cluster).
+it. Set EDDY_KAFKA=host:port, EDDY_CASSANDRA=host[:port] or EDDY_SPARK=sc://host:port to test
+against servers you run elsewhere; the fixtures then start and stop nothing (the kill and
+stop/start tests need the scripts' servers).
 A service that cannot start fails the test with the script's output; nothing is skipped.
 """
 
@@ -33,9 +36,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 KAFKA_SH = REPO / "services" / "kafka.sh"
 CASSANDRA_SH = REPO / "services" / "cassandra.sh"
+SPARK_SH = REPO / "services" / "spark.sh"
 
-# The scripts bound their own waits (60 s for Kafka, 120 s a Cassandra node); these only stop
-# a hung script.
+# The scripts bound their own waits (60 s for Kafka, 120 s a Cassandra node, 180 s for the
+# Spark cluster); these only stop a hung script.
 START_TIMEOUT = 400
 STOP_TIMEOUT = 180
 
@@ -124,6 +128,17 @@ class Cassandra:
             time.sleep(1)
 
 
+@dataclass(frozen=True)
+class Spark:
+    url: str  # Spark Connect, sc://host:port
+    # the standalone master's JSON and the Connect driver's web UI (REST API under /api/v1);
+    # None for an external server (EDDY_SPARK), whose layout is unknown
+    master_json: str | None = "http://127.0.0.1:8080/json/"
+    driver_ui: str | None = "http://127.0.0.1:4040"
+    managed: bool = True  # started/stopped through services/spark.sh
+    started: bool = False  # this session started it (and stops it at the end)
+
+
 def _running(script: Path, *args: str) -> bool:
     return run_script(script, "status", *args, timeout=60, check=False).returncode == 0
 
@@ -169,3 +184,22 @@ def cassandra_node() -> Iterator[Cassandra]:
 @pytest.fixture(scope="session")
 def cassandra_cluster3() -> Iterator[Cassandra]:
     yield from _cassandra(3, ["127.0.3.1", "127.0.3.2", "127.0.3.3"])
+
+
+@pytest.fixture(scope="session")
+def spark_cluster() -> Iterator[Spark]:
+    external = os.environ.get("EDDY_SPARK")
+    if external:
+        yield Spark(url=external, master_json=None, driver_ui=None, managed=False)
+        return
+    status = run_script(SPARK_SH, "status", timeout=60, check=False)
+    # status also says 0 for the local-mode server (start --local); `start` then refuses with
+    # a message that says to stop it
+    started = status.returncode != 0 or "local[2]" in status.stdout
+    if started:
+        run_script(SPARK_SH, "start")
+    try:
+        yield Spark(url="sc://127.0.0.1:15002", started=started)
+    finally:
+        if started:
+            run_script(SPARK_SH, "stop", timeout=STOP_TIMEOUT)
