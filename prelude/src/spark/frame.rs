@@ -138,6 +138,20 @@ impl SparkFrame {
         }
     }
 
+    /// Every row of `self` with every row of `other` (a Cartesian product, as Spark's
+    /// `crossJoin`): `frame.cross_join(&spark.range(1000)?)` repeats each row 1000 times.
+    pub fn cross_join(&self, other: &SparkFrame) -> SparkFrame {
+        let remote = self.remote.cross_join(&other.remote);
+        let mut steps = self.steps.clone();
+        steps.push("cross join with:".into());
+        steps.extend(other.steps.iter().map(|s| format!("    {s}")));
+        SparkFrame {
+            spark: self.spark.clone(),
+            remote,
+            steps,
+        }
+    }
+
     /// Sorts by the columns, ascending.
     pub fn sort(&self, by: &[&str]) -> SparkFrame {
         self.sorted(by, false)

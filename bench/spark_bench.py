@@ -1,0 +1,231 @@
+"""Scale-out benchmark (issue 9): the same statistics by the local prelude, by Spark through
+eddy's client, by PySpark over Spark Connect and by classic PySpark `local[2]`, same machine,
+same run.
+
+Data: the 10M × 20 synthetic Parquet file of bench/analysis_bench.py (normal doubles, c0 a
+linear function of c1..c19 plus noise; written once to $EDDY_BENCH_DATA or /tmp/eddy-bench).
+eddy runs in its kernel, each call timed inside the cell with `Instant` (median of --repeat);
+PySpark runs in this process. Spark is the cluster of services/spark.sh (a standalone master,
+two workers with one core each, a Connect server), started here if it is not running.
+
+Measured:
+- describe / corr (Pearson) / OLS of the 10M × 20 file: eddy local (polars in the kernel),
+  eddy on Spark (one aggregation each), PySpark Connect running the same aggregation,
+  PySpark's own calls (`summary()`, `pyspark.ml` LinearRegression), classic PySpark local[2];
+- OLS of 100M rows generated inside Spark (never collected) by eddy and by pyspark.ml;
+- client overhead: `SELECT 1` round trips, eddy vs PySpark Connect;
+- upload (polars → Spark, pandas → Spark) and collect (Spark → polars, Spark → pandas) of a
+  1M × 20 frame.
+
+Usage (after ./install.sh): $EDDY_HOME/venv/bin/python bench/spark_bench.py [--repeat 3]
+Prints a Markdown table for docs/benchmarks.md and writes bench/results/<date>-spark.csv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(HERE))
+from kernel_helpers import Kernel  # noqa: E402
+
+SPARK_SH = REPO / "services" / "spark.sh"
+URL = os.environ.get("EDDY_SPARK", "sc://127.0.0.1:15002")
+OTHERS = [f"c{i}" for i in range(1, 20)]
+COLS = ["c0", *OTHERS]
+
+
+def eddy_times(kernel: Kernel, setup: str, expr: str, repeat: int) -> list[float]:
+    code = setup + textwrap.dedent(f"""
+        let mut times = Vec::new();
+        for _ in 0..{repeat} {{
+            let t = std::time::Instant::now();
+            let out = {{ {expr} }};
+            times.push(t.elapsed().as_secs_f64());
+            std::hint::black_box(&out);
+        }}
+        println!("TIMES {{:?}}", times);
+    """)
+    out = kernel.ok(code, timeout=3600).stream()
+    return json.loads(next(ln for ln in out.splitlines() if ln.startswith("TIMES "))[6:])
+
+
+def py_times(f, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def same_aggregations(F, cols):
+    """The aggregations eddy sends for describe / corr / ols, written with PySpark."""
+    def v(c):
+        return F.nanvl(F.col(c).cast("double"), F.lit(None).cast("double"))
+    describe = []
+    for c in cols:
+        describe += [F.count(v(c)), F.avg(v(c)), F.stddev_samp(v(c)), F.min(v(c)),
+                     F.percentile_approx(v(c), [0.25, 0.5, 0.75], 10_000), F.max(v(c)),
+                     F.skewness(v(c)), F.kurtosis(v(c))]
+    corr = [F.count(F.lit(1))] + [F.stddev_samp(v(c)) for c in cols] + [
+        F.corr(v(a), v(b)) for i, a in enumerate(cols) for b in cols[:i]]
+    ols = [F.count(F.lit(1))] + [F.avg(v(c)) for c in cols] + [
+        F.covar_pop(v(a), v(b)) for i, a in enumerate(cols) for b in cols[:i + 1]]
+    return describe, corr, ols
+
+
+def pyspark_suite(spark, path: str, repeat: int, label: str) -> list[dict]:
+    from pyspark.ml.feature import VectorAssembler
+    from pyspark.ml.regression import LinearRegression
+    from pyspark.sql import functions as F
+
+    df = spark.read.parquet(path)
+    describe, corr, ols = same_aggregations(F, COLS)
+    rows = []
+    for op, f in [
+        ("describe (same aggregation)", lambda: df.agg(*describe).collect()),
+        ("corr Pearson (same aggregation)", lambda: df.agg(*corr).collect()),
+        ("ols (same aggregation)", lambda: df.agg(*ols).collect()),
+        ("describe: summary()", lambda: df.summary().collect()),
+        ("ols: pyspark.ml LinearRegression(normal)", lambda: LinearRegression(
+            featuresCol="f", labelCol="c0", solver="normal").fit(
+            VectorAssembler(inputCols=OTHERS, outputCol="f").transform(df))),
+    ]:
+        t = py_times(f, repeat)
+        rows.append({"who": label, "op": op, "seconds": statistics.median(t)})
+        print(f"  {label}: {op}: {statistics.median(t):.2f} s", flush=True)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--big", type=int, default=100_000_000, help="rows generated inside Spark")
+    ap.add_argument("--skip-classic", action="store_true")
+    args = ap.parse_args()
+
+    from analysis_bench import make_large
+
+    data = pathlib.Path(os.environ.get("EDDY_BENCH_DATA", "/tmp/eddy-bench")) / f"synthetic-{args.rows}.parquet"
+    make_large(data, args.rows)
+    started = False
+    if subprocess.run([SPARK_SH, "status"], capture_output=True).returncode != 0:
+        subprocess.run([SPARK_SH, "start"], check=True)
+        started = True
+    results: list[dict] = []
+    try:
+        kernel = Kernel.start()
+        try:
+            setup = (f'let spark = spark("{URL}")?;\n'
+                     f'let others: Vec<&str> = vec![{", ".join(json.dumps(c) for c in OTHERS)}];\n'
+                     f'let remote = spark.read_parquet({json.dumps(str(data))})?;\n')
+            kernel.ok(setup + 'let local = LazyFrame::scan_parquet('
+                      f'{json.dumps(str(data))}.into(), Default::default())?.collect()?;', timeout=600)
+            for op, expr in [("describe", "describe(&{d})?"), ("corr Pearson", "corr(&{d}, CorrMethod::Pearson)?"),
+                             ("ols", 'ols(&{d}, "c0", &others)?')]:
+                for who, d in [("eddy local (polars in the kernel)", "local"), ("eddy on Spark", "remote")]:
+                    t = eddy_times(kernel, "", expr.format(d=d), args.repeat)
+                    results.append({"who": who, "op": op, "seconds": statistics.median(t)})
+                    print(f"  {who}: {op}: {statistics.median(t):.2f} s", flush=True)
+            # 100M rows generated in Spark, never collected
+            gen = (f'let big = spark.sql("SELECT x1, x2, x3, 1.0 + 2.0 * x1 - x2 + 0.5 * x3 + randn(7) AS y '
+                   f'FROM (SELECT rand(1) AS x1, rand(2) AS x2, rand(3) AS x3 FROM range(0, {args.big}, 1, 16))")?;\n')
+            t = eddy_times(kernel, gen, 'ols(&big, "y", &["x1", "x2", "x3"])?', 1)
+            results.append({"who": "eddy on Spark", "op": f"ols of {args.big:,} rows generated in Spark",
+                            "seconds": t[0]})
+            # round trips, upload, collect
+            t = eddy_times(kernel, "", 'spark.sql("SELECT 1")?.collect()?', 20)
+            results.append({"who": "eddy on Spark", "op": "SELECT 1 round trip (median of 20)",
+                            "seconds": statistics.median(t)})
+            kernel.ok("let million = local.head(Some(1_000_000));")
+            t = eddy_times(kernel, "", "spark.from_polars(&million)?.count()?", args.repeat)
+            results.append({"who": "eddy on Spark", "op": "upload 1M × 20 (+ count)", "seconds": statistics.median(t)})
+            t = eddy_times(kernel, "", "remote.limit(1_000_000).collect()?", args.repeat)
+            results.append({"who": "eddy on Spark", "op": "collect 1M × 20", "seconds": statistics.median(t)})
+        finally:
+            kernel.shutdown()
+
+        from pyspark.sql import SparkSession
+        import pandas as pd
+
+        connect = SparkSession.builder.remote(URL).getOrCreate()
+        try:
+            results += pyspark_suite(connect, str(data), args.repeat, "PySpark Connect")
+            from pyspark.ml.feature import VectorAssembler
+            from pyspark.ml.regression import LinearRegression
+            big = connect.sql("SELECT x1, x2, x3, 1.0 + 2.0 * x1 - x2 + 0.5 * x3 + randn(7) AS y FROM "
+                              f"(SELECT rand(1) AS x1, rand(2) AS x2, rand(3) AS x3 FROM range(0, {args.big}, 1, 16))")
+            t = py_times(lambda: LinearRegression(featuresCol="f", labelCol="y", solver="normal").fit(
+                VectorAssembler(inputCols=["x1", "x2", "x3"], outputCol="f").transform(big)), 1)
+            results.append({"who": "PySpark Connect", "op": f"ols of {args.big:,} rows generated in Spark (pyspark.ml)",
+                            "seconds": t[0]})
+            t = py_times(lambda: connect.sql("SELECT 1").collect(), 20)
+            results.append({"who": "PySpark Connect", "op": "SELECT 1 round trip (median of 20)",
+                            "seconds": statistics.median(t)})
+            million = pd.read_parquet(data).head(1_000_000)
+            t = py_times(lambda: connect.createDataFrame(million).count(), args.repeat)
+            results.append({"who": "PySpark Connect", "op": "upload 1M × 20 (+ count)", "seconds": statistics.median(t)})
+            remote = connect.read.parquet(str(data))
+            t = py_times(lambda: remote.limit(1_000_000).toPandas(), args.repeat)
+            results.append({"who": "PySpark Connect", "op": "collect 1M × 20", "seconds": statistics.median(t)})
+        finally:
+            connect.stop()
+    finally:
+        if started:
+            subprocess.run([SPARK_SH, "stop"], check=False)
+
+    if not args.skip_classic:
+        # Classic PySpark in its own process (a Connect session and a classic one cannot share one).
+        code = textwrap.dedent(f"""
+            import json, sys
+            sys.path.insert(0, {str(HERE)!r})
+            from spark_bench import pyspark_suite
+            from pyspark.sql import SparkSession
+            s = (SparkSession.builder.master("local[2]").config("spark.driver.memory", "6g")
+                 .config("spark.ui.enabled", "false").getOrCreate())
+            print("RESULTS " + json.dumps(pyspark_suite(s, {str(data)!r}, {args.repeat}, "classic PySpark local[2]")))
+        """)
+        env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
+        env.pop("SPARK_REMOTE", None)
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULTS ")), None)
+        if line is None:
+            print(proc.stdout[-3000:], proc.stderr[-3000:], file=sys.stderr)
+        else:
+            results += json.loads(line[8:])
+
+    results_dir = HERE / "results"
+    results_dir.mkdir(exist_ok=True)
+    out = results_dir / f"{dt.date.today()}-spark.csv"
+    with out.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["who", "op", "seconds"])
+        w.writeheader()
+        w.writerows(results)
+    import pyspark
+
+    print(f"\nmachine: {os.cpu_count()} cores, {platform.platform()}; pyspark {pyspark.__version__}; "
+          f"{args.rows:,} × 20 rows; median of {args.repeat}\n")
+    print("| who | operation | seconds |")
+    print("|---|---|---:|")
+    for r in results:
+        print(f"| {r['who']} | {r['op']} | {r['seconds']:.3f} |")
+    print(f"\nraw: {out}")
+
+
+if __name__ == "__main__":
+    main()
