@@ -137,11 +137,11 @@ page.on('pageerror', (err) => browserErrors.push(String(err).slice(0, 300)));
 const panel = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)').first();
 const cells = panel.locator('.jp-Notebook .jp-Cell');
 
-async function shot(name, locator = page) {
+async function shot(name, locator = page, options = {}) {
   // No hover overlays (an output's collapse bar, a toolbar) in the picture.
   await page.mouse.move(1, Number(opt.height) / scale - 2);
   const file = path.join(opt.shots, `${name}.png`);
-  const png = await locator.screenshot({ path: file, animations: 'disabled' });
+  const png = await locator.screenshot({ path: file, animations: 'disabled', ...options });
   result.shots[name] = file;
   return png;
 }
@@ -182,17 +182,24 @@ function describeCell(cell) {
 }
 
 // The live view now: its chart's SVG as text, its counters and state line, and a PNG of it.
+// Each update replaces the output's DOM nodes, so the PNG is a clip of the page at the
+// rectangle the view had when its SVG was read, not a screenshot of a node that may be gone.
 async function sampleLive(cell, name) {
-  const live = cell.locator('.eddy-stream').first();
-  const now = await live.evaluate((el) => ({
-    svg: el.querySelector('svg')?.outerHTML ?? '',
-    state: el.firstElementChild?.textContent.trim() ?? '',
-    counters: el.querySelector('table')?.innerText.replace(/\s+/g, ' ').slice(0, 600) ?? '',
-    outputs_in_cell: el.closest('.jp-Cell').querySelectorAll('.jp-OutputArea-output').length,
-    cell_prompt: el.closest('.jp-Cell').querySelector('.jp-InputPrompt')?.textContent.trim() ?? '',
-  }));
-  const png = await shot(name, live);
-  return { ...now, png, t: since() };
+  const now = await cell.evaluate((el) => {
+    const live = el.querySelector('.eddy-stream');
+    const r = live.getBoundingClientRect();
+    return {
+      svg: live.querySelector('svg')?.outerHTML ?? '',
+      state: live.firstElementChild?.textContent.trim() ?? '',
+      counters: live.querySelector('table')?.innerText.replace(/\s+/g, ' ').slice(0, 600) ?? '',
+      outputs_in_cell: el.querySelectorAll('.jp-OutputArea-output').length,
+      cell_prompt: el.querySelector('.jp-InputPrompt')?.textContent.trim() ?? '',
+      clip: { x: r.x, y: Math.max(0, r.y), width: r.width, height: Math.min(r.bottom, window.innerHeight) - Math.max(0, r.y) },
+    };
+  });
+  const { clip, ...rest } = now;
+  const png = await shot(name, page, { clip });
+  return { ...rest, png, t: since() };
 }
 
 try {
@@ -278,10 +285,9 @@ try {
     const liveCell = cells.nth(result.live.cell);
     await page.waitForTimeout(1000);
     result.final_state = (await describeCell(liveCell)).live_state;
-    result.live.final_counters = await liveCell
-      .locator('.eddy-stream table')
-      .first()
-      .evaluate((t) => t.innerText.replace(/\s+/g, ' ').slice(0, 600));
+    result.live.final_counters = await liveCell.evaluate(
+      (el) => el.querySelector('.eddy-stream table')?.innerText.replace(/\s+/g, ' ').slice(0, 600) ?? '',
+    );
   }
 
   // Save, so that the test can read the outputs as Jupyter stored them.
