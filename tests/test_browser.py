@@ -180,7 +180,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
 
 
 @pytest.mark.timeout(600)
-def test_notebook_in_jupyterlab(lab: Lab, node: str) -> None:
+def test_notebook_in_jupyterlab(node: str, lab: Lab) -> None:
     t0 = time.monotonic()
     SHOTS.mkdir(parents=True, exist_ok=True)
     for old in SHOTS.glob("*.png"):
