@@ -1,30 +1,33 @@
 """The notebook of a running stream, in a real browser: JupyterLab and headless Chromium.
 
-One test, `test_notebook_in_jupyterlab`, on the notebook `NOTEBOOK` (env
-`EDDY_BROWSER_NOTEBOOK` to try another). It starts JupyterLab from the venv on 127.0.0.1, a
-free port, a random token, a temp root dir holding a copy of the notebook, and temp config,
+One test, `test_notebook_in_jupyterlab`, on `notebooks/01-stream.ipynb` (env
+`EDDY_BROWSER_NOTEBOOK` for another, e.g. the smaller `tests/browser/live-stream.ipynb`; no
+fallback: a missing notebook fails the test). It starts JupyterLab from the venv on 127.0.0.1,
+a free port, a random token, a temp root dir holding a copy of the notebook, and temp config,
 settings and workspace dirs (no news toast, no state from earlier runs). Then
 `tests/browser/run-notebook.mjs` (node, `playwright-core`, the system Chromium) opens the
-notebook and runs its code cells one by one as a person would (click the cell, Ctrl+Enter, wait
-for its prompt `[k]:`), and prints a JSON report that this test judges:
+notebook and runs its code cells one by one as a person would (click the cell's prompt,
+Ctrl+Enter, wait for its prompt `[k]:`), and prints a JSON report that this test judges:
 
 - every code cell ran, in order, on a fresh kernel, and none showed an error, on the page and in
   the notebook the driver saved (no `error` output, execution counts 1..n);
 - a DataFrame rendered as an HTML table, and a chart as an image or inline SVG;
-- the live view of the running stream changes while the stream runs.
+- the live view of the running stream changed while the stream ran, after its cell finished.
 
-How the change is seen: the driver runs the cells one at a time, so right after the cell that
-shows the live view (`.eddy-stream`, state "running") has finished, and before the cell that
-stops the stream is started, nothing but the stream's thread can change that output. It
-samples it there: the serialized `<svg>` of the chart and a PNG of the element, then again from
-3 s later, once a second for up to 30 s, until both differ. That is deterministic where
-sampling during Run All is not: it does not depend on how long a later cell sleeps or on how
-fast the kernel gets through the cells, and it cannot mistake the stopped stream's final
-refresh for a live update. The test also checks that the cell had finished when it was sampled
-(its prompt is a number, not `[*]`), that it kept exactly one output (updated in place, not
-appended), and that the counters moved. A notebook that calls `.stop()` must leave the view
-"stopped"; after the last cell the driver shuts the kernel down (Kernel menu), which also ends a
-stream the notebook left running.
+How the change is seen. The driver runs one cell at a time, so between the moment the cell
+that shows the live view (`.eddy-stream`, state "running") has finished and the moment the next
+cell (which stops the stream) is started, nothing but the stream's thread can change that
+output. It samples it there: at once, the serialized `<svg>` of the chart plus a PNG clip of the
+view, then from 1 s later every 250 ms until both differ, the stream is no longer running, or
+30 s pass. That does not depend on Run All's timing or on a later cell sleeping long enough,
+and cannot mistake the stopped stream's final refresh for a live update: the test requires
+both samples to show "running", the cell's prompt to be a number (finished, not `[*]`), the
+cell to have exactly one output (updated in place, not appended) and the counters to move.
+01-stream's replay runs for about 8 s from its start and its cell sleeps 3 s, so the two
+samples (about 1.3 s apart) come with some 4 s to spare. A notebook that calls `.stop()` must
+leave the view "stopped" (or "finished", if the replay ended first), never "failed"; after the
+last cell the driver shuts the kernel down (Kernel menu), which also ends a stream the notebook
+left running.
 
 Screenshots (PNG) go to `$EDDY_BROWSER_SHOTS`, else `$EDDY_HOME/out/browser`: `live-1.png` and
 `live-2.png` (the live view at the two samples), `live-stream.png` (the page while the stream
@@ -59,7 +62,7 @@ import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-NOTEBOOK = Path(os.environ.get("EDDY_BROWSER_NOTEBOOK") or REPO / "tests/browser/live-stream.ipynb")
+NOTEBOOK = Path(os.environ.get("EDDY_BROWSER_NOTEBOOK") or REPO / "notebooks/01-stream.ipynb").resolve()
 DRIVER = REPO / "tests/browser/run-notebook.mjs"
 EDDY_HOME = Path(
     os.environ.get("EDDY_HOME")
@@ -185,8 +188,10 @@ def test_notebook_in_jupyterlab(node: str, lab: Lab) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for old in SHOTS.glob("*.png"):
         old.unlink()
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
     argv = [node, str(DRIVER), "--port", str(lab.port), "--token", lab.token, "--notebook", NOTEBOOK.name,
-            "--shots", str(SHOTS), "--pw-dir", str(PW_DIR), "--chromium", CHROMIUM]
+            "--cells", str(len(notebook.cells)), "--shots", str(SHOTS), "--pw-dir", str(PW_DIR),
+            "--chromium", CHROMIUM]
     if os.environ.get("EDDY_BROWSER_README_SHOT") == "1":
         argv += ["--readme-shot", str(README_SHOT)]
     try:
@@ -201,7 +206,6 @@ def test_notebook_in_jupyterlab(node: str, lab: Lab) -> None:
     assert result["ok"], f"the browser run failed: {result['error']}{context}"
 
     # Every code cell ran, in order, on a fresh kernel, without an error on the page.
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
     code_cells = [c for c in notebook.cells if c.cell_type == "code"]
     cells = result["cells"]
     assert [c["prompt"] for c in cells] == [f"[{k}]:" for k in range(1, len(code_cells) + 1)], context
@@ -222,7 +226,9 @@ def test_notebook_in_jupyterlab(node: str, lab: Lab) -> None:
 
     # The running stream's one output changed in place after its cell finished.
     live = result["live"]
-    assert live is not None, f"no cell showed the live view of a running stream (.eddy-stream){context}"
+    assert live is not None, (
+        f"no cell showed the live view of a running stream (.eddy-stream) when it finished"
+        f"{' (' + result['live_note'] + ')' if result.get('live_note') else ''}{context}")
     first, second = live["first"], live["second"]
     for sample in (first, second):
         assert re.fullmatch(r"\[\d+\]:", sample["cell_prompt"]), f"sampled before the cell finished: {sample}"
@@ -233,8 +239,12 @@ def test_notebook_in_jupyterlab(node: str, lab: Lab) -> None:
         f"the live chart did not change in {live['seconds_apart']} s while the stream ran "
         f"(svg changed: {live['svg_changed']}, screenshot changed: {live['png_changed']}){context}")
     assert second["counters"] != first["counters"], f"the counters did not move: {first} {second}"
+    # The view's last refresh: stopped by the notebook, or a replay read to its end; never
+    # failed, and not running if the notebook stops it.
+    final = (result["final_state"] or "").split("—")[-1].strip()
+    assert not final.startswith("failed"), f"the stream failed: {result['final_state']}{context}"
     if any(".stop()" in c.source for c in code_cells):
-        assert "stopped" in (result["final_state"] or ""), (
+        assert final in ("stopped", "finished"), (
             f"the notebook stops its stream but the live view ends as {result['final_state']!r}{context}")
 
     for name in ("live-1", "live-2", "live-stream", "final"):

@@ -6,17 +6,16 @@
 //     --shots /tmp/shots
 //
 // What it does, in order:
-//  1. opens the notebook, waits for the kernel "Rust (eddy)" to be idle;
+//  1. opens the notebook, waits for all its cells (--cells) and the kernel "Rust (eddy)" idle;
 //  2. runs the code cells one by one as a person would: click the cell's prompt, Ctrl+Enter
 //     (run the selected cell, do not advance), wait until its prompt reads [k]: for the k-th
-//     cell run (the kernel is fresh) and its outputs are on the page; it stops at the first
-//     cell that shows an error;
-//  3. right after a cell whose output is a running stream's live view (`.eddy-stream`, state
-//     "running") has finished, it samples that output while the stream runs: the serialized
-//     <svg> of the chart and a PNG of the element, then again every second from `--gap`
-//     seconds on, until both differ from the first sample (at most `--change-within` s). The
-//     cell has finished by then, so any change is an update in place (update_display_data
-//     from the stream's thread); the cell must still have exactly one output;
+//     cell run (the kernel is fresh); it stops at the first cell that shows an error;
+//  3. when a cell has finished and its output is a running stream's live view
+//     (`.eddy-stream`, state "running"), it samples that output before the next cell starts:
+//     the serialized <svg> of the chart and a PNG clip of the view, at once and then from
+//     `--gap` seconds on every 250 ms until both differ, the stream stops running, or
+//     `--change-within` seconds pass. Nothing but the stream's thread can change the output
+//     then (update_display_data after the cell finished);
 //  4. runs the remaining cells (a notebook stops its stream in a later cell), saves the
 //     notebook (Ctrl+S; the test reads the saved outputs), takes the final screenshot and
 //     shuts the kernel down, which also ends a stream the notebook left running.
@@ -30,8 +29,9 @@
 // the server's root dir), --shots (SHOTS, directory for the PNGs), --readme-shot (a path the
 // screenshot of the running stream is copied to), --chromium (CHROMIUM, /usr/bin/chromium),
 // --pw-dir (PW_DIR, $EDDY_HOME/browser), --timeout seconds per cell (CELL_TIMEOUT, 180),
-// --gap seconds between samples (3), --change-within seconds (30), --width/--height (PNG
-// pixels of the page shots, 1400×900), --scale (PNG pixels per CSS pixel, 0.8).
+// --cells (how many cells the notebook has), --gap seconds before the second sample (1),
+// --change-within seconds (30), --width/--height (PNG pixels of the page shots, 1400×900),
+// --scale (PNG pixels per CSS pixel, 0.8).
 
 import { createRequire } from 'node:module';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,12 +47,13 @@ const { values: opt } = parseArgs({
     port: { type: 'string', default: process.env.PORT ?? '' },
     token: { type: 'string', default: process.env.TOKEN ?? '' },
     notebook: { type: 'string', default: process.env.NOTEBOOK ?? '' },
+    cells: { type: 'string', default: '' },
     shots: { type: 'string', default: process.env.SHOTS ?? path.join(eddyHome, 'out', 'browser') },
     'readme-shot': { type: 'string', default: '' },
     chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
     'pw-dir': { type: 'string', default: process.env.PW_DIR ?? path.join(eddyHome, 'browser') },
     timeout: { type: 'string', default: process.env.CELL_TIMEOUT ?? '180' },
-    gap: { type: 'string', default: '3' },
+    gap: { type: 'string', default: '1' },
     'change-within': { type: 'string', default: '30' },
     width: { type: 'string', default: '1400' },
     height: { type: 'string', default: '900' },
@@ -148,13 +149,13 @@ async function shot(name, locator = page, options = {}) {
 
 // Scrolls the notebook so that the bottom of `cell` is at the bottom of the window (or as
 // far down as the notebook goes), with what is above it in view.
-async function scrollToBottomOf(cell) {
+async function scrollToBottomOf(cell, settleMs = 300) {
   await cell.evaluate((el) => {
     const outer = el.closest('.jp-WindowedPanel-outer');
     const by = el.getBoundingClientRect().bottom - outer.getBoundingClientRect().bottom + 8;
     outer.scrollBy(0, by);
   });
-  await page.waitForTimeout(300);
+  if (settleMs) await page.waitForTimeout(settleMs);
 }
 
 // What one cell shows now.
@@ -170,7 +171,8 @@ function describeCell(cell) {
     const live = el.querySelector('.eddy-stream');
     return {
       prompt,
-      source: el.querySelector('.jp-InputArea .cm-content')?.innerText.slice(0, 500) ?? '',
+      counters: live ? [...live.querySelectorAll('table tr')].map((tr) => [...tr.cells].map((c) => c.textContent.trim()).join(' ')).join('; ') : null,
+      source: [...el.querySelectorAll('.jp-InputArea .cm-line')].map((l) => l.textContent).join('\n').slice(0, 500),
       outputs: outputs.length,
       mime_types: outputs.map((o) => o.getAttribute('data-mime-type')),
       errors,
@@ -191,7 +193,8 @@ async function sampleLive(cell, name) {
     return {
       svg: live.querySelector('svg')?.outerHTML ?? '',
       state: live.firstElementChild?.textContent.trim() ?? '',
-      counters: live.querySelector('table')?.innerText.replace(/\s+/g, ' ').slice(0, 600) ?? '',
+      // textContent: innerText is empty for what content-visibility skips (off screen)
+      counters: [...live.querySelectorAll('table tr')].map((tr) => [...tr.cells].map((c) => c.textContent.trim()).join(' ')).join('; '),
       outputs_in_cell: el.querySelectorAll('.jp-OutputArea-output').length,
       cell_prompt: el.querySelector('.jp-InputPrompt')?.textContent.trim() ?? '',
       clip: { x: r.x, y: Math.max(0, r.y), width: r.width, height: Math.min(r.bottom, window.innerHeight) - Math.max(0, r.y) },
@@ -216,8 +219,24 @@ try {
   if (await leftTab.count()) await leftTab.first().click();
   await page.locator('#jp-left-stack').waitFor({ state: 'hidden' }).catch(() => {});
 
-  const n = await cells.count();
+  // The notebook attaches its cells as it renders them: wait for all of them (--cells, from
+  // the .ipynb), else for a count that holds still for a second.
+  let n = await cells.count();
+  if (opt.cells) {
+    await page.waitForFunction((want) => document.querySelectorAll(
+      '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell').length === want, Number(opt.cells));
+    n = Number(opt.cells);
+  } else {
+    for (let stable = 0; stable < 4; ) {
+      await page.waitForTimeout(250);
+      const now = await cells.count();
+      stable = now === n ? stable + 1 : 0;
+      n = now;
+    }
+  }
+  log(`${n} cells`);
   let run = 0;
+  let liveSeenRunning = null; // a cell whose live view ran while the cell did
   for (let i = 0; i < n; i++) {
     const cell = cells.nth(i);
     if (!(await cell.evaluate((el) => el.classList.contains('jp-CodeCell')))) continue;
@@ -227,35 +246,49 @@ try {
     // the cell) and run it without advancing (Shift+Enter would add a cell after the last).
     await cell.locator('.jp-InputPrompt').first().click();
     await page.keyboard.press('Control+Enter');
-    const prompt = cell.locator('.jp-InputPrompt', { hasText: `[${run}]:` });
-    await prompt.waitFor({ timeout: cellTimeout });
-    await page.waitForFunction(
-      (el) => [...el.querySelectorAll('.jp-RenderedSVG img, .jp-RenderedImage img')].every((img) => img.complete),
-      await cell.elementHandle(),
-    );
-    const info = { index: i, run, seconds: (Date.now() - started) / 1000, ...(await describeCell(cell)) };
-    result.cells.push(info);
-    log(`cell ${i} ${info.prompt} ${info.seconds.toFixed(1)} s: ${info.mime_types.join(', ') || 'no output'}`);
-    if (info.errors.length) {
-      await scrollToBottomOf(cell);
-      await shot('failure');
-      throw new Error(`cell ${i} (${info.prompt}) shows an error: ${info.errors[0].slice(0, 500)}`);
+    // Wait for its prompt [run]:. Meanwhile, if it shows a live view, scroll that into view,
+    // so that it can be sampled the moment the cell has finished.
+    let liveScrolled = false;
+    for (;;) {
+      const now = await cell.evaluate((el, want) => {
+        const live = el.querySelector('.eddy-stream');
+        return {
+          done: el.querySelector('.jp-InputPrompt')?.textContent.trim() === want,
+          live: live ? live.firstElementChild?.textContent.trim() : null,
+          liveChart: !!live?.querySelector('svg'),
+        };
+      }, `[${run}]:`);
+      if (now.done) break;
+      if (now.liveChart && !liveScrolled && result.live === null) {
+        await scrollToBottomOf(cell, 0);
+        liveScrolled = true;
+        if (liveSeenRunning === null && now.live?.includes('running')) liveSeenRunning = i;
+      }
+      if (Date.now() - started > cellTimeout) {
+        throw new Error(`cell ${i} did not finish within ${cellTimeout / 1000} s (prompt [${run}]: never showed)`);
+      }
+      await page.waitForTimeout(100);
     }
+    const finished = Date.now();
+    const info = { index: i, run, seconds: (finished - started) / 1000, ...(await describeCell(cell)) };
 
     if (result.live === null && info.live_state?.includes('running')) {
-      // The running stream's live view: sample it while the stream runs (no later cell has
-      // been started, so nothing but the stream's thread can change it).
-      log(`cell ${i} shows a running stream: sampling its live view`);
+      // The running stream's live view, right after its cell finished and before the next
+      // cell starts: nothing but the stream's thread can change it now. Sample it at once,
+      // then from `gap` on every 250 ms until the chart's SVG and the element's pixels both
+      // differ, the stream ends, or `change-within` passes.
+      log(`cell ${i} finished showing a running stream: sampling its live view`);
       await cell.locator('.eddy-stream svg').first().waitFor({ timeout: 30_000 });
-      await scrollToBottomOf(cell);
+      if (!liveScrolled) await scrollToBottomOf(cell, 0);
       const first = await sampleLive(cell, 'live-1');
       await page.waitForTimeout(gapMs);
       let second = await sampleLive(cell, 'live-2');
       while (
         !(second.svg !== first.svg && !second.png.equals(first.png)) &&
+        second.state.includes('running') &&
         (second.t - first.t) * 1000 < changeWithinMs
       ) {
-        await page.waitForTimeout(1000);
+        await page.waitForTimeout(250);
         second = await sampleLive(cell, 'live-2');
       }
       await shot('live-stream'); // the page with the stream running: the README candidate
@@ -267,16 +300,34 @@ try {
         svg_changed: second.svg !== first.svg,
         png_changed: !second.png.equals(first.png),
         seconds_apart: Number((second.t - first.t).toFixed(1)),
+        first_after_cell_s: Number(((t0 + first.t * 1000 - finished) / 1000).toFixed(2)),
       };
       log(
         `live view ${result.live.svg_changed ? 'changed' : 'did NOT change'} in ` +
-          `${result.live.seconds_apart} s (svg ${result.live.svg_changed}, png ${result.live.png_changed})`,
+          `${result.live.seconds_apart} s (svg ${result.live.svg_changed}, png ${result.live.png_changed}), ` +
+          `state then: ${second.state}`,
       );
       if (opt['readme-shot']) {
         copyFileSync(result.shots['live-stream'], opt['readme-shot']);
         result.shots.readme = opt['readme-shot'];
       }
     }
+
+    await page.waitForFunction(
+      (el) => [...el.querySelectorAll('.jp-RenderedSVG img, .jp-RenderedImage img')].every((img) => img.complete),
+      await cell.elementHandle(),
+    );
+    if (!info.charts) info.charts = (await describeCell(cell)).charts;
+    result.cells.push(info);
+    log(`cell ${i} ${info.prompt} ${info.seconds.toFixed(1)} s: ${info.mime_types.join(', ') || 'no output'}`);
+    if (info.errors.length) {
+      await scrollToBottomOf(cell);
+      await shot('failure');
+      throw new Error(`cell ${i} (${info.prompt}) shows an error: ${info.errors[0].slice(0, 500)}`);
+    }
+  }
+  if (result.live === null && liveSeenRunning !== null) {
+    result.live_note = `cell ${liveSeenRunning} showed a running stream while it ran, but the stream had ended when the cell finished`;
   }
   result.timings.cells_s = since();
 
@@ -284,10 +335,9 @@ try {
   if (result.live) {
     const liveCell = cells.nth(result.live.cell);
     await page.waitForTimeout(1000);
-    result.final_state = (await describeCell(liveCell)).live_state;
-    result.live.final_counters = await liveCell.evaluate(
-      (el) => el.querySelector('.eddy-stream table')?.innerText.replace(/\s+/g, ' ').slice(0, 600) ?? '',
-    );
+    const last = await describeCell(liveCell);
+    result.final_state = last.live_state;
+    result.live.final_counters = last.counters;
   }
 
   // Save, so that the test can read the outputs as Jupyter stored them.
