@@ -89,7 +89,8 @@ def node() -> str:
     if node is None:
         pytest.fail(f"the browser test needs node (≥ 20), which is not on PATH: {INSTALL_HINT}", pytrace=False)
     version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
-    if int(re.match(r"v(\d+)", version).group(1)) < 20:
+    major = re.match(r"v(\d+)", version)
+    if major is None or int(major.group(1)) < 20:
         pytest.fail(f"node is {version}; playwright-core needs node ≥ 20: {INSTALL_HINT}", pytrace=False)
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
         pytest.fail(f"the browser test needs Chromium at {CHROMIUM} (Debian's chromium): {INSTALL_HINT}",
