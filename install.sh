@@ -4,7 +4,8 @@
 #   ./install.sh              install (Debian packages, Python venv, release build, prelude
 #                             template, kernelspecs); a second run takes seconds
 #   ./install.sh --run        install, then run the main job (scripts/run-notebooks.sh)
-#   ./install.sh --test       install, then run every test (cargo fmt, cargo test, pytest)
+#   ./install.sh --test       install, then what the browser test needs (Chromium, node,
+#                             playwright-core), then run every test (cargo fmt, cargo test, pytest)
 #   ./install.sh --uninstall  remove $EDDY_HOME and the kernelspecs this script added
 #   ./install.sh --purge      --uninstall, and also the cargo target dir
 #
@@ -24,6 +25,11 @@ MIN_RUST=1.95
 MIN_PYTHON=3.10
 # Debian package → the command that shows it is there.
 APT_PACKAGES=(mold:mold protobuf-compiler:protoc pkg-config:pkg-config)
+# What tests/test_browser.py needs on top, installed by --test only: it drives Debian's
+# Chromium through playwright-core (npm, tests/browser/package.json) under node ≥ 20.
+TEST_APT_PACKAGES=(chromium:chromium nodejs:node npm:npm)
+MIN_NODE=20
+BROWSER_DIR=$EDDY_HOME/browser
 
 export EDDY_HOME CARGO_TARGET_DIR=$TARGET
 
@@ -37,7 +43,7 @@ die() {
 }
 warn() { echo "install.sh: warning: $*" >&2; }
 
-usage() { sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 CURRENT_STEP=
 trap 'echo "install.sh: failed during step: ${CURRENT_STEP:-setup} (line $LINENO, exit $?)" >&2' ERR
@@ -62,14 +68,15 @@ step() {
 
 # ---------------------------------------------------------------------------- install steps
 
-debian_packages() {
+# apt_install ENTRY...: install the Debian packages (package:command) whose command is missing,
+# as root; otherwise say what to install.
+apt_install() {
   local missing=() entry
-  for entry in "${APT_PACKAGES[@]}"; do
+  for entry in "$@"; do
     command -v "${entry#*:}" >/dev/null || missing+=("${entry%%:*}")
   done
-  command -v cc >/dev/null || missing+=(gcc) # rustc links through cc
   if ((${#missing[@]} == 0)); then
-    echo "    all present: ${APT_PACKAGES[*]%%:*}"
+    echo "    all present: ${*%%:*}"
     return
   fi
   if ! command -v apt-get >/dev/null; then
@@ -84,6 +91,12 @@ debian_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
     >/dev/null
+}
+
+debian_packages() {
+  local entries=("${APT_PACKAGES[@]}")
+  command -v cc >/dev/null || entries+=(gcc:cc) # rustc links through cc
+  apt_install "${entries[@]}"
 }
 
 # version_at_least HAVE WANT
@@ -166,6 +179,35 @@ except NoSuchKernel:
                      "that the venv's Jupyter can see")
 print(f"    kernelspec eddy: {spec.resource_dir} -> {' '.join(spec.argv)}")
 EOF
+}
+
+browser_hash() { cat "$REPO/tests/browser/package.json" "$REPO/tests/browser/package-lock.json" | sha256sum | cut -d' ' -f1; }
+
+# The browser test's tools (tests/test_browser.py): Debian's chromium, node and npm, then
+# playwright-core, pinned by tests/browser/package-lock.json, with `npm ci` into
+# $EDDY_HOME/browser. playwright-core drives the system Chromium and downloads no browser.
+# Missing tools are warned about, not fatal: the browser test then fails and says why.
+browser_test_tools() {
+  apt_install "${TEST_APT_PACKAGES[@]}"
+  local node_version stamp=$BROWSER_DIR/.eddy-npm.sha256 want
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    warn "node or npm is missing: the browser test will fail (apt-get install nodejs npm)"
+    return
+  fi
+  node_version=$(node --version)
+  version_at_least "${node_version#v}" "$MIN_NODE" ||
+    warn "node is $node_version; playwright-core needs $MIN_NODE or newer: the browser test will fail"
+  want=$(browser_hash)
+  if [[ -f $stamp && $(<"$stamp") == "$want" && -f $BROWSER_DIR/node_modules/playwright-core/package.json ]]; then
+    echo "    $BROWSER_DIR up to date with tests/browser/package-lock.json"
+    return
+  fi
+  echo "    npm ci playwright-core (tests/browser/package-lock.json) into $BROWSER_DIR"
+  mkdir -p "$BROWSER_DIR"
+  cp "$REPO/tests/browser/package.json" "$REPO/tests/browser/package-lock.json" "$BROWSER_DIR/"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$BROWSER_DIR" --ignore-scripts --no-audit \
+    --no-fund --loglevel=error
+  echo "$want" >"$stamp"
 }
 
 install_all() {
@@ -263,7 +305,7 @@ uninstall() {
   fi
   # Only what eddy puts there, in case EDDY_HOME points at a dir that holds more.
   local entry
-  for entry in venv bin prelude sessions out; do
+  for entry in venv bin prelude sessions out browser; do
     remove_dir "$EDDY_HOME/$entry"
   done
   if [[ -d $EDDY_HOME ]]; then
@@ -317,6 +359,7 @@ main() {
     ;;
   test)
     install_all
+    step "browser test tools (chromium, node, playwright-core)" browser_test_tools
     run_tests
     echo "==> done in $(elapsed "$T_START")"
     ;;

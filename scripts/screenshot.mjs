@@ -4,10 +4,10 @@
 // (about 110 kB for notebooks/00-tour.ipynb; `pngquant` can shrink it if ever needed).
 //
 // It never downloads a browser: it drives /usr/bin/chromium (Debian's `chromium` package)
-// through `playwright-core`, installed outside the repo:
+// through `playwright-core`, which `./install.sh --test` installs (with chromium) into
+// $EDDY_HOME/browser, pinned by tests/browser/package-lock.json, as the browser test uses them:
 //
-//   apt-get install -y chromium                               # as root
-//   mkdir -p /tmp/pw && (cd /tmp/pw && npm init -y && npm install playwright-core)
+//   ./install.sh --test        # or: apt-get install -y chromium, and npm ci (see install.sh)
 //   mkdir -p /tmp/lab-nb && cp notebooks/00-tour.ipynb /tmp/lab-nb/
 //   $EDDY_HOME/venv/bin/jupyter lab --no-browser --ip 127.0.0.1 --port 8899 \
 //     --IdentityProvider.token=TOKEN --ServerApp.root_dir=/tmp/lab-nb &   # + --allow-root as root
@@ -19,15 +19,18 @@
 // (NOTEBOOK, 00-tour.ipynb, relative to the server's root dir), --out (OUT,
 // docs/img/jupyterlab.png), --width/--height (1400×900 PNG pixels), --scale (SCALE, 0.8:
 // PNG pixels per CSS pixel, so the page is laid out at 1750×1125 and the whole tour fits),
-// --chromium (CHROMIUM, /usr/bin/chromium), --pw-dir (PW_DIR, /tmp/pw: where
-// `npm install playwright-core` ran), --timeout seconds (TIMEOUT, 300: kernel start plus all
+// --chromium (CHROMIUM, /usr/bin/chromium), --pw-dir (PW_DIR, $EDDY_HOME/browser: where
+// playwright-core is installed), --timeout seconds (TIMEOUT, 300: kernel start plus all
 // cells). The network may be closed: the Chromium flags below keep it from calling home.
 
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+
+const eddyHome =
+  process.env.EDDY_HOME ?? path.join(process.env.XDG_DATA_HOME ?? path.join(homedir(), '.local/share'), 'eddy');
 
 const { values: opt } = parseArgs({
   options: {
@@ -36,7 +39,7 @@ const { values: opt } = parseArgs({
     notebook: { type: 'string', default: process.env.NOTEBOOK ?? '00-tour.ipynb' },
     out: { type: 'string', default: process.env.OUT ?? 'docs/img/jupyterlab.png' },
     chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
-    'pw-dir': { type: 'string', default: process.env.PW_DIR ?? '/tmp/pw' },
+    'pw-dir': { type: 'string', default: process.env.PW_DIR ?? path.join(eddyHome, 'browser') },
     width: { type: 'string', default: '1400' },
     height: { type: 'string', default: '900' },
     scale: { type: 'string', default: process.env.SCALE ?? '0.8' },
@@ -48,7 +51,7 @@ if (!opt.token) {
   process.exit(2);
 }
 
-// playwright-core lives outside the repo; resolve it from there, else from the usual places.
+// playwright-core lives outside the repo ($EDDY_HOME/browser); else from the usual places.
 let playwright;
 try {
   playwright = createRequire(path.join(path.resolve(opt['pw-dir']), 'package.json'))('playwright-core');
