@@ -177,3 +177,23 @@ def test_string_literals_read_back_the_same_in_rust(tmp_path):
                    capture_output=True, timeout=120)
     out = subprocess.run([str(exe)], check=True, capture_output=True, timeout=30).stdout.decode("utf-8")
     assert out.split("\x01")[:-1] == TRICKY
+
+
+def test_run_notebooks_passes_each_notebook_the_parameters_it_declares(tmp_path):
+    """scripts/run_notebooks.py -p: read as papermill's CLI reads them, checked against the
+    notebooks' parameters cells before any kernel starts."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import run_notebooks
+
+    assert [run_notebooks.resolve_value(v) for v in ["kafka", "3", "0.5", "True", "None", "127.0.0.1:9092"]] == [
+        "kafka", 3, 0.5, True, None, "127.0.0.1:9092"]
+    assert run_notebooks.declared_parameters(REPO / "notebooks" / "01-stream.ipynb") == {"backend", "brokers"}
+    assert run_notebooks.declared_parameters(REPO / "notebooks" / "02-store.ipynb") == {
+        "backend", "nodes", "keyspace", "cluster3"}
+    assert run_notebooks.declared_parameters(REPO / "notebooks" / "04-model.ipynb") == set()
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "run_notebooks.py"), "--out", str(tmp_path),
+         "-p", "bakend", "kafka", str(REPO / "notebooks" / "01-stream.ipynb")],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "parameter(s) bakend declared by none of 01-stream.ipynb" in proc.stderr
