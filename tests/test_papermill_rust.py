@@ -9,6 +9,7 @@ No kernel is started (the session's kernelspec check in conftest.py still applie
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import math
 import shutil
 import subprocess
@@ -19,12 +20,19 @@ import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-# The source tree's package first: this tests the code in the repository, and papermill's
-# entry point (`eddy_papermill.engine`, from the installed metadata) resolves to it too.
-sys.path.insert(0, str(REPO / "python" / "eddy_papermill"))
 
-from eddy_papermill import RustTranslator  # noqa: E402
 
+def _tree_translator():
+    """This tree's translator module, loaded from its file: the code under test is the
+    repository's even when papermill already imported the installed copy of the package."""
+    path = REPO / "python" / "eddy_papermill" / "eddy_papermill" / "translator.py"
+    spec = importlib.util.spec_from_file_location("eddy_papermill_tree_translator", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+RustTranslator = _tree_translator().RustTranslator
 T = RustTranslator
 
 
@@ -150,7 +158,9 @@ def test_papermill_finds_the_translator_through_the_entry_point(tmp_path):
     from papermill.parameterize import parameterize_notebook
     from papermill.translators import papermill_translators
 
-    assert papermill_translators.find_translator("eddy", "rust") is RustTranslator, (
+    found = papermill_translators.find_translator("eddy", "rust")
+    # The installed copy or this tree's (whichever was imported first in this session).
+    assert (found.__module__, found.__name__) == ("eddy_papermill.translator", "RustTranslator"), (
         "papermill does not see the Rust translator: run ./install.sh (step `papermill "
         "parameters for Rust`), which installs python/eddy_papermill into the venv")
     path = tmp_path / "nb.ipynb"
