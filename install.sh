@@ -141,6 +141,32 @@ python_venv() {
   echo "$want" >"$stamp"
 }
 
+# papermill's parameters for Rust notebooks (`papermill nb.ipynb out.ipynb -p backend kafka`):
+# the translator in python/eddy_papermill, installed into the venv from a copy (pip would
+# build in the source tree otherwise); reinstalled only when its files change.
+papermill_rust() {
+  local src=$REPO/python/eddy_papermill stamp=$VENV/.eddy-papermill.sha256 want tmp
+  want=$(cd "$src" && find . -type f ! -path '*/__pycache__/*' ! -path './build/*' ! -path '*.egg-info*' \
+    -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+  if [[ -f $stamp && $(<"$stamp") == "$want" ]] &&
+    "$VENV/bin/python" -c 'import importlib.metadata as m; m.distribution("eddy-papermill")' 2>/dev/null; then
+    echo "    eddy-papermill up to date in $VENV"
+    return
+  fi
+  tmp=$(mktemp -d)
+  cp -r "$src" "$tmp/"
+  echo "    pip install python/eddy_papermill into $VENV"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q --no-deps \
+    --force-reinstall "$tmp/eddy_papermill"
+  rm -rf "$tmp"
+  # papermill finds the translator through the package's entry points: check that it does.
+  "$VENV/bin/python" -c '
+from papermill.translators import papermill_translators
+t = papermill_translators.find_translator("eddy", "rust")
+print("    papermill translator for rust:", t.__module__ + "." + t.__name__)'
+  echo "$want" >"$stamp"
+}
+
 # The real Kafka, Cassandra and Spark servers of the streaming, storage and Spark tests: the
 # jars of the first two, from Maven Central into $EDDY_HOME/services (services/README.md);
 # nothing to do once there. Spark is pyspark, which the venv step installs from
@@ -214,6 +240,7 @@ install_all() {
   step "Debian packages" debian_packages
   step "toolchains" toolchains
   step "Python venv" python_venv
+  step "papermill parameters for Rust (python/eddy_papermill)" papermill_rust
   step "Kafka and Cassandra jars (Maven), Spark (pyspark)" service_jars
   step "build kernel (cargo build --release)" build_kernel
   step "build prelude dylib (cargo rustc --release)" build_prelude

@@ -4,6 +4,12 @@ Called by scripts/run-notebooks.sh with the venv's python. For each notebook it 
 progress line, writes OUT/<name>.ipynb (executed, outputs included, also when a cell failed)
 and OUT/<name>.html, and at the end a `notebooks: N passed, N failed` line. A failing cell is
 shown with its number, its source and the kernel's error; the exit code is then 1.
+
+`-p NAME VALUE` (repeatable) sets a parameter as `papermill -p` does (the value read as an
+int, float, True/False/None or else a string). Each notebook gets the parameters its cell
+tagged `parameters` declares (Rust notebooks: python/eddy_papermill), so
+`-p backend kafka notebooks/01-stream.ipynb` runs one notebook on Kafka; a parameter that
+no selected notebook declares is an error (a typo would otherwise be ignored).
 """
 
 from __future__ import annotations
@@ -34,13 +40,33 @@ def export_html(executed: Path) -> Path:
     return target
 
 
-def run_one(notebook: Path, out_dir: Path, kernel: str) -> str | None:
+def resolve_value(value: str):
+    """A `-p` value as papermill's CLI reads it (papermill.cli._resolve_type)."""
+    if value in ("True", "False"):
+        return value == "True"
+    if value == "None":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
+def declared_parameters(notebook: Path) -> set[str]:
+    """The names the notebook's `parameters` cell declares (empty if it has none)."""
+    return set(papermill.inspect_notebook(str(notebook)))
+
+
+def run_one(notebook: Path, out_dir: Path, kernel: str, parameters: dict | None = None) -> str | None:
     """Runs one notebook; returns None on success, else a report of what failed."""
     executed = out_dir / notebook.name
     try:
         papermill.execute_notebook(
             str(notebook),
             str(executed),
+            parameters=parameters or None,
             kernel_name=kernel,
             cwd=str(notebook.parent),
             progress_bar=False,
@@ -67,16 +93,32 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--kernel", default="eddy", help="kernelspec name (default: eddy)")
     parser.add_argument("--out", required=True, type=Path, help="output directory")
-    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--notebooks-dir", type=Path,
+                        help="run every *.ipynb here when no notebook is named")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                        metavar=("NAME", "VALUE"), help="a notebook parameter, as papermill -p")
+    parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args()
+    if not args.notebooks and args.notebooks_dir:
+        args.notebooks = sorted(args.notebooks_dir.glob("*.ipynb"))
+    if not args.notebooks:
+        parser.error(f"no notebooks to run (none named, none in {args.notebooks_dir})")
+    parameters = {name: resolve_value(value) for name, value in args.parameter}
+    declared = {nb: declared_parameters(nb) for nb in args.notebooks} if parameters else {}
+    unknown = set(parameters) - set().union(*declared.values()) if parameters else set()
+    if unknown:
+        parser.error(f"parameter(s) {', '.join(sorted(unknown))} declared by none of "
+                     f"{', '.join(nb.name for nb in args.notebooks)} (see docs/notebooks.md)")
     args.out.mkdir(parents=True, exist_ok=True)
 
     failures = []
     for i, notebook in enumerate(args.notebooks, 1):
         label = f"[{i}/{len(args.notebooks)}] {notebook.name}"
-        print(f"--> {label} on kernel {args.kernel}", flush=True)
+        mine = {k: v for k, v in parameters.items() if k in declared.get(notebook, ())}
+        given = "".join(f" -p {k} {v!r}" for k, v in mine.items())
+        print(f"--> {label} on kernel {args.kernel}{given}", flush=True)
         t0 = time.monotonic()
-        failure = run_one(notebook.resolve(), args.out, args.kernel)
+        failure = run_one(notebook.resolve(), args.out, args.kernel, mine)
         took = f"{time.monotonic() - t0:.1f}s"
         if failure is None:
             print(f"==> {label} ok ({took}): {args.out / notebook.stem}.html", flush=True)
