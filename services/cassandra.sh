@@ -280,8 +280,27 @@ make_tls() {
   fi
 }
 
-tls_file() { echo "$CLUSTER_DIR/tls"; }
-recorded_tls() { cat "$(tls_file)" 2>/dev/null || echo 0; }
+# node_tls NODE: 1 if NODE's cassandra.yaml turns client_encryption_options on, else 0. The
+# yaml is rendered only when its node is launched, so for a running node it tells how that
+# JVM was configured, whichever version of this script started it (no state file to go stale).
+node_tls() {
+  awk '/^client_encryption_options:/ { blk = 1; next }
+    blk && /^[^ #]/ { exit }
+    blk && $1 == "enabled:" { on = ($2 == "true"); exit }
+    END { print on ? 1 : 0 }' "$(node_dir "$1")/cassandra.yaml" 2>/dev/null || echo 0
+}
+
+# cluster_tls: the cluster's mode: that of its first running node, else node 1's last start.
+cluster_tls() {
+  local node
+  for node in $(seq 1 "$NODES"); do
+    if node_pid "$node" >/dev/null; then
+      node_tls "$node"
+      return
+    fi
+  done
+  node_tls 1
+}
 
 # mode_name AUTH TLS: "--auth --tls", "--auth", "--tls" or "neither --auth nor --tls"
 mode_name() {
@@ -292,11 +311,11 @@ mode_name() {
   echo "${words[*]}"
 }
 
-# probe NODE [USER PASSWORD]: cql_probe, over TLS when the cluster was started with --tls.
+# probe NODE [USER PASSWORD]: cql_probe, over TLS when the node was started with --tls.
 probe() {
   local node=$1
   shift
-  if (($(recorded_tls))); then
+  if (($(node_tls "$node"))); then
     cql_probe --tls "$TLS_CA" "${ADDRS[$node]}" "$CQL_PORT" "$@"
   else
     cql_probe "${ADDRS[$node]}" "$CQL_PORT" "$@"
@@ -320,7 +339,7 @@ wait_cql() {
       if (($#)); then
         die "$(node_name "$node"): login as $1 refused for $START_TIMEOUT s"
       fi
-      (($(recorded_tls))) && die "$(node_name "$node") did not accept CQL over TLS on ${ADDRS[$node]}:$CQL_PORT within $START_TIMEOUT s (the handshake must verify against $TLS_CA: try openssl s_client -connect ${ADDRS[$node]}:$CQL_PORT -CAfile $TLS_CA -verify_ip ${ADDRS[$node]})"
+      (($(node_tls "$node"))) && die "$(node_name "$node") did not accept CQL over TLS on ${ADDRS[$node]}:$CQL_PORT within $START_TIMEOUT s (the handshake must verify against $TLS_CA: try openssl s_client -connect ${ADDRS[$node]}:$CQL_PORT -CAfile $TLS_CA -verify_ip ${ADDRS[$node]})"
       die "$(node_name "$node") did not accept CQL on ${ADDRS[$node]}:$CQL_PORT within $START_TIMEOUT s (raise CASSANDRA_START_TIMEOUT on a slow machine)"
     fi
     sleep 0.5
@@ -347,7 +366,6 @@ start_nodes() {
   fi
   mkdir -p "$CLUSTER_DIR"
   echo "$auth" >"$(auth_file)"
-  echo "$tls" >"$(tls_file)"
   local batches=()
   if [[ $1 == 1 && ! -d $(node_dir 1)/data/system ]]; then
     batches+=(1)
@@ -410,8 +428,8 @@ cmd_start() {
   t0=$(now_ms)
   for node in $(seq 1 "$NODES"); do
     if pid=$(node_pid "$node"); then
-      if (($(recorded_auth) != auth || $(recorded_tls) != tls)); then
-        die "the $NODES-node cluster was started with $(mode_name "$(recorded_auth)" "$(recorded_tls)"), this start asks for $(mode_name "$auth" "$tls"): stop it first (services/cassandra.sh stop --nodes $NODES)"
+      if (($(recorded_auth) != auth || $(node_tls "$node") != tls)); then
+        die "the $NODES-node cluster was started with $(mode_name "$(recorded_auth)" "$(node_tls "$node")"), this start asks for $(mode_name "$auth" "$tls"): stop it first (services/cassandra.sh stop --nodes $NODES)"
       fi
     else
       todo+=("$node")
@@ -441,7 +459,7 @@ cmd_start_node() {
     say "$(node_name "$node") is already running (pid $pid)"
     return
   fi
-  start_nodes "$(recorded_auth)" "$(recorded_tls)" "$node"
+  start_nodes "$(recorded_auth)" "$(cluster_tls)" "$node"
   if ((NODES > 1)); then
     # as its peers see it: the first other node that runs
     for viewer in $(seq 1 "$NODES"); do
@@ -496,11 +514,12 @@ cmd_kill() {
 
 # status_cluster: one line a node; returns 0 all up, 1 some down, 3 none running.
 status_cluster() {
-  local node pid up=0 running=0 over=''
-  (($(recorded_tls))) && over=' over TLS'
+  local node pid up=0 running=0 over
   for node in $(seq 1 "$NODES"); do
     if pid=$(node_pid "$node"); then
       running=$((running + 1))
+      over=''
+      (($(node_tls "$node"))) && over=' over TLS'
       if [[ -n $over ]] && ! command -v openssl >/dev/null; then
         say "$CLUSTER_NAME $(node_name "$node"): running with --tls, CQL not checked: openssl not found (Debian: apt-get install openssl) (pid $pid)"
       elif probe "$node"; then
