@@ -3,12 +3,14 @@
 #
 #   services/cassandra.sh fetch                  copy Cassandra's jars into the state dir (Maven;
 #                                                nothing to do when they are there)
-#   services/cassandra.sh start [--nodes 1|3] [--auth]
+#   services/cassandra.sh start [--nodes 1|3] [--auth] [--tls]
 #                                                start the one-node or the three-node cluster
 #                                                (fetches first if needed); waits until CQL
 #                                                answers on every node, all are UN in nodetool,
 #                                                and with --auth until cassandra/cassandra can
-#                                                log in (PasswordAuthenticator, CassandraAuthorizer)
+#                                                log in (PasswordAuthenticator, CassandraAuthorizer);
+#                                                --tls: CQL only over TLS (client_encryption_options),
+#                                                clients verify against the CA in tls/ca.pem
 #   services/cassandra.sh stop [--nodes 1|3] [NODE]
 #                                                SIGTERM (SIGKILL after 60 s): every node, or one
 #   services/cassandra.sh kill [--nodes 1|3] NODE    SIGKILL one node (failure tests)
@@ -28,7 +30,8 @@
 #              JMX 7201, 7202, 7203, cluster "eddy-3"
 # status and wipe without --nodes cover both. State in $EDDY_HOME/services/cassandra
 # (EDDY_HOME defaults to ${XDG_DATA_HOME:-~/.local/share}/eddy): lib/ (jars), then
-# single/node1/ and cluster3/node{1,2,3}/, each with its data, logs/ and cassandra.pid.
+# single/node1/ and cluster3/node{1,2,3}/, each with its data, logs/ and cassandra.pid; tls/
+# (made by the first start --tls): ca.pem, the CA that signed the nodes' certificate.
 # CASSANDRA_START_TIMEOUT (seconds a node, default 120) bounds the waits; CASSANDRA_JVM_OPTS
 # adds JVM options (split on spaces). See services/README.md.
 set -euo pipefail
@@ -45,6 +48,13 @@ STORAGE_PORT=7000
 START_TIMEOUT=${CASSANDRA_START_TIMEOUT:-120}
 STOP_TIMEOUT=60
 SUPERUSER=cassandra
+# --tls: one CA and one node certificate for every address of both clusters, made once
+TLS_DIR=$STATE/tls
+TLS_CA=$TLS_DIR/ca.pem
+TLS_KEYSTORE=$TLS_DIR/keystore.p12
+TLS_PASSWORD_FILE=$TLS_DIR/keystore.password
+TLS_SAN=IP:127.0.0.1,DNS:localhost,IP:127.0.3.1,IP:127.0.3.2,IP:127.0.3.3
+TLS_DAYS=3650
 # Java 17 needs these for the server and for nodetool (found one error at a time); the rest of
 # Cassandra's jvm17-server.options is not needed here.
 JAVA17_FLAGS=(
@@ -159,21 +169,30 @@ initial_tokens() {
   echo "${tokens[*]}"
 }
 
+# render_yaml NODE AUTH TLS: NODE's cassandra.yaml from the template.
 render_yaml() {
-  local node=$1 auth=$2 dir authenticator=AllowAllAuthenticator authorizer=AllowAllAuthorizer
+  local node=$1 auth=$2 tls=$3 dir authenticator=AllowAllAuthenticator authorizer=AllowAllAuthorizer
+  local client_tls=false password=''
   dir=$(node_dir "$node")
   if ((auth)); then
     authenticator=PasswordAuthenticator authorizer=CassandraAuthorizer
   fi
+  if ((tls)); then
+    client_tls=true
+    password=$(<"$TLS_PASSWORD_FILE")
+  fi
   sed -e "s|@CLUSTER@|$CLUSTER_NAME|g" -e "s|@SEEDS@|$SEEDS|g" -e "s|@ADDR@|${ADDRS[$node]}|g" \
     -e "s|@NODE_DIR@|$dir|g" -e "s|@AUTHENTICATOR@|$authenticator|g" \
     -e "s|@AUTHORIZER@|$authorizer|g" -e "s|@INITIAL_TOKEN@|$(initial_tokens "$node")|g" \
+    -e "s|@CLIENT_TLS@|$client_tls|g" -e "s|@KEYSTORE@|$TLS_KEYSTORE|g" \
+    -e "s|@KEYSTORE_PASSWORD@|$password|g" \
     "$HERE/cassandra.yaml" >"$dir/cassandra.yaml"
+  chmod 600 "$dir/cassandra.yaml" # it may hold the keystore's password
 }
 
-# launch_node NODE AUTH: start NODE's JVM (returns at once).
+# launch_node NODE AUTH TLS: start NODE's JVM (returns at once).
 launch_node() {
-  local node=$1 auth=$2 dir addr
+  local node=$1 auth=$2 tls=$3 dir addr
   dir=$(node_dir "$node")
   addr=${ADDRS[$node]}
   local -a EXTRA_OPTS
@@ -182,7 +201,7 @@ launch_node() {
   need_free_port "$addr" "$STORAGE_PORT" "storage of $(node_name "$node")"
   need_free_port 127.0.0.1 "${JMX_PORTS[$node]}" "JMX of $(node_name "$node")"
   mkdir -p "$dir"/{data,commitlog,saved_caches,hints,cdc_raw,logs}
-  render_yaml "$node" "$auth"
+  render_yaml "$node" "$auth" "$tls"
   echo "---- $(date -Is) start" >>"$dir/logs/stdout.log"
   # The two gossip flags let a node join in seconds instead of after a fixed 30 s ring delay;
   # the superuser flag lets `--auth` log in without the default 10 s delay; consistent
@@ -205,13 +224,111 @@ launch_node() {
     -cp "$LIB/*" org.apache.cassandra.service.CassandraDaemon
 }
 
+# ---------------------------------------------------------------------------- TLS
+
+require_openssl() {
+  command -v openssl >/dev/null ||
+    die "openssl not found: --tls needs it to make the certificates and to check the nodes (Debian: apt-get install openssl)"
+}
+
+tls_complete() { [[ -s $TLS_CA && -s $TLS_KEYSTORE && -s $TLS_PASSWORD_FILE ]]; }
+
+# make_tls: once, TLS_DIR with a self-signed CA (ca.pem, ca.key) and the nodes' certificate
+# signed by it (node.pem; with its key and the CA in keystore.p12, for the nodes). The
+# certificate names every node address and localhost (TLS_SAN), so clients can verify the
+# host name. Made in a temporary dir and renamed: a concurrent start for the other cluster
+# keeps whichever rename wins.
+make_tls() {
+  local tmp t0
+  tls_complete && return 0
+  require_openssl
+  t0=$(now_ms)
+  mkdir -p "$STATE"
+  tmp=$(mktemp -d "$STATE/tls.making.XXXXXX")
+  # (chained with &&: set -e has no effect inside an `if` condition)
+  if ! (
+    cd "$tmp" && umask 077 &&
+      openssl rand -hex 16 >keystore.password &&
+      openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days "$TLS_DAYS" \
+        -keyout ca.key -out ca.pem -subj "/O=eddy/CN=eddy test CA" \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+        -addext subjectKeyIdentifier=hash &&
+      openssl req -new -newkey rsa:2048 -nodes -sha256 -keyout node.key -out node.csr \
+        -subj "/O=eddy/CN=localhost" &&
+      printf '%s\n' "subjectAltName=$TLS_SAN" basicConstraints=critical,CA:FALSE \
+        keyUsage=critical,digitalSignature,keyEncipherment extendedKeyUsage=serverAuth \
+        subjectKeyIdentifier=hash authorityKeyIdentifier=keyid >node.ext &&
+      openssl x509 -req -sha256 -days "$TLS_DAYS" -in node.csr -CA ca.pem -CAkey ca.key \
+        -set_serial "0x$(openssl rand -hex 16)" -extfile node.ext -out node.pem &&
+      openssl verify -CAfile ca.pem node.pem &&
+      openssl pkcs12 -export -name node -in node.pem -inkey node.key -certfile ca.pem \
+        -out keystore.p12 -passout "file:keystore.password" &&
+      rm -f node.csr node.ext &&
+      chmod 644 ca.pem node.pem
+  ) >"$tmp.log" 2>&1; then
+    cat "$tmp.log" >&2
+    rm -rf "$tmp" "$tmp.log"
+    die "could not make the TLS certificates with openssl (output above)"
+  fi
+  rm -f "$tmp.log"
+  chmod 755 "$tmp"
+  if mv -T "$tmp" "$TLS_DIR" 2>/dev/null; then
+    say "made a CA and the nodes' certificate ($TLS_SAN) in $TLS_DIR in $(secs_since "$t0") s"
+  else
+    rm -rf "$tmp"
+    tls_complete || die "$TLS_DIR is incomplete (no ca.pem, keystore.p12 or keystore.password): delete it, with the --tls nodes stopped, and start again"
+  fi
+}
+
+# node_tls NODE: 1 if NODE's cassandra.yaml turns client_encryption_options on, else 0. The
+# yaml is rendered only when its node is launched, so for a running node it tells how that
+# JVM was configured, whichever version of this script started it (no state file to go stale).
+node_tls() {
+  awk '/^client_encryption_options:/ { blk = 1; next }
+    blk && /^[^ #]/ { exit }
+    blk && $1 == "enabled:" { on = ($2 == "true"); exit }
+    END { print on ? 1 : 0 }' "$(node_dir "$1")/cassandra.yaml" 2>/dev/null || echo 0
+}
+
+# cluster_tls: the cluster's mode: that of its first running node, else node 1's last start.
+cluster_tls() {
+  local node
+  for node in $(seq 1 "$NODES"); do
+    if node_pid "$node" >/dev/null; then
+      node_tls "$node"
+      return
+    fi
+  done
+  node_tls 1
+}
+
+# mode_name AUTH TLS: "--auth --tls", "--auth", "--tls" or "neither --auth nor --tls"
+mode_name() {
+  local words=()
+  (($1)) && words+=(--auth)
+  (($2)) && words+=(--tls)
+  ((${#words[@]})) || words=("neither --auth nor --tls")
+  echo "${words[*]}"
+}
+
+# probe NODE [USER PASSWORD]: cql_probe, over TLS when the node was started with --tls.
+probe() {
+  local node=$1
+  shift
+  if (($(node_tls "$node"))); then
+    cql_probe --tls "$TLS_CA" "${ADDRS[$node]}" "$CQL_PORT" "$@"
+  else
+    cql_probe "${ADDRS[$node]}" "$CQL_PORT" "$@"
+  fi
+}
+
 # wait_cql NODE [USER PASSWORD]: wait until NODE accepts CQL sessions (or this login).
 wait_cql() {
   local node=$1 pid t0
   shift
   t0=$(now_ms)
   pid=$(<"$(pidfile "$node")")
-  until cql_probe "${ADDRS[$node]}" "$CQL_PORT" "$@"; do
+  until probe "$node" "$@"; do
     if ! alive "$pid"; then
       rm -f "$(pidfile "$node")"
       log_tail "$node"
@@ -222,6 +339,7 @@ wait_cql() {
       if (($#)); then
         die "$(node_name "$node"): login as $1 refused for $START_TIMEOUT s"
       fi
+      (($(node_tls "$node"))) && die "$(node_name "$node") did not accept CQL over TLS on ${ADDRS[$node]}:$CQL_PORT within $START_TIMEOUT s (the handshake must verify against $TLS_CA: try openssl s_client -connect ${ADDRS[$node]}:$CQL_PORT -CAfile $TLS_CA -verify_ip ${ADDRS[$node]})"
       die "$(node_name "$node") did not accept CQL on ${ADDRS[$node]}:$CQL_PORT within $START_TIMEOUT s (raise CASSANDRA_START_TIMEOUT on a slow machine)"
     fi
     sleep 0.5
@@ -231,16 +349,20 @@ wait_cql() {
 auth_file() { echo "$CLUSTER_DIR/auth"; }
 recorded_auth() { cat "$(auth_file)" 2>/dev/null || echo 0; }
 
-# start_nodes AUTH NODE...: start these nodes and wait until each accepts CQL. A new node
+# start_nodes AUTH TLS NODE...: start these nodes and wait until each accepts CQL. A new node
 # bootstraps from the seed (node 1), so a new seed goes first and the others follow together;
 # nodes that have joined before all start at once. Until the caller clears it (trap - EXIT),
 # an EXIT trap stops what this call started if anything fails.
 start_nodes() {
-  local auth=$1 node t0 started=() batch
-  shift
+  local auth=$1 tls=$2 node t0 started=() batch
+  shift 2
   require_java
   if ! jars_complete "$HERE/pom.xml" "$LIB"; then
     fetch_jars "$HERE/pom.xml" "$LIB"
+  fi
+  if ((tls)); then
+    require_openssl
+    make_tls
   fi
   mkdir -p "$CLUSTER_DIR"
   echo "$auth" >"$(auth_file)"
@@ -253,7 +375,7 @@ start_nodes() {
   for batch in "${batches[@]}"; do
     t0=$(now_ms)
     for node in $batch; do
-      launch_node "$node" "$auth"
+      launch_node "$node" "$auth" "$tls"
       started+=("$node")
       # shellcheck disable=SC2064 # expanded now, on purpose
       trap "stop_nodes_quietly ${started[*]}" EXIT
@@ -296,12 +418,19 @@ wait_ready() {
   fi
 }
 
+# say_tls: where a client finds the CA (after a start with --tls).
+say_tls() {
+  say "TLS: CQL only over TLS; verify the nodes against the CA $TLS_CA (the certificate names $TLS_SAN)"
+}
+
 cmd_start() {
-  local auth=$1 node todo=() t0 pid
+  local auth=$1 tls=$2 node todo=() t0 pid
   t0=$(now_ms)
   for node in $(seq 1 "$NODES"); do
     if pid=$(node_pid "$node"); then
-      (($(recorded_auth) == auth)) || die "the $NODES-node cluster runs $( (($(recorded_auth))) && echo with || echo without) --auth: stop it first (services/cassandra.sh stop --nodes $NODES)"
+      if (($(recorded_auth) != auth || $(node_tls "$node") != tls)); then
+        die "the $NODES-node cluster was started with $(mode_name "$(recorded_auth)" "$(node_tls "$node")"), this start asks for $(mode_name "$auth" "$tls"): stop it first (services/cassandra.sh stop --nodes $NODES)"
+      fi
     else
       todo+=("$node")
     fi
@@ -311,12 +440,15 @@ cmd_start() {
       wait_cql "$node"
     done
     say "already running: the $NODES-node cluster $CLUSTER_NAME (${ADDRS[*]:1})"
+    ((tls)) && say_tls
     return
   fi
-  start_nodes "$auth" "${todo[@]}"
+  start_nodes "$auth" "$tls" "${todo[@]}"
   wait_ready $(seq 1 "$NODES")
   trap - EXIT
   say "up: the $NODES-node cluster $CLUSTER_NAME, CQL on ${ADDRS[*]:1} port $CQL_PORT, in $(secs_since "$t0") s"
+  ((tls)) && say_tls
+  return 0
 }
 
 cmd_start_node() {
@@ -327,7 +459,7 @@ cmd_start_node() {
     say "$(node_name "$node") is already running (pid $pid)"
     return
   fi
-  start_nodes "$(recorded_auth)" "$node"
+  start_nodes "$(recorded_auth)" "$(cluster_tls)" "$node"
   if ((NODES > 1)); then
     # as its peers see it: the first other node that runs
     for viewer in $(seq 1 "$NODES"); do
@@ -382,15 +514,19 @@ cmd_kill() {
 
 # status_cluster: one line a node; returns 0 all up, 1 some down, 3 none running.
 status_cluster() {
-  local node pid up=0 running=0
+  local node pid up=0 running=0 over
   for node in $(seq 1 "$NODES"); do
     if pid=$(node_pid "$node"); then
       running=$((running + 1))
-      if cql_probe "${ADDRS[$node]}" "$CQL_PORT"; then
+      over=''
+      (($(node_tls "$node"))) && over=' over TLS'
+      if [[ -n $over ]] && ! command -v openssl >/dev/null; then
+        say "$CLUSTER_NAME $(node_name "$node"): running with --tls, CQL not checked: openssl not found (Debian: apt-get install openssl) (pid $pid)"
+      elif probe "$node"; then
         up=$((up + 1))
-        say "$CLUSTER_NAME $(node_name "$node"): running, CQL answers (pid $pid, RSS $(rss_mb "$pid") MB, up $(uptime_s "$pid") s)"
+        say "$CLUSTER_NAME $(node_name "$node"): running, CQL answers$over (pid $pid, RSS $(rss_mb "$pid") MB, up $(uptime_s "$pid") s)"
       else
-        say "$CLUSTER_NAME $(node_name "$node"): running, CQL does not answer (pid $pid)"
+        say "$CLUSTER_NAME $(node_name "$node"): running, CQL does not answer$over (pid $pid)"
       fi
     else
       say "$CLUSTER_NAME $(node_name "$node"): stopped"
@@ -432,13 +568,13 @@ cmd_wipe() {
     rm -rf "$CLUSTER_DIR"
     say "wiped $CLUSTER_DIR"
   done
-  say "the jars in $LIB stay"
+  say "the jars in $LIB stay, and so does $TLS_DIR (the CA of --tls)"
 }
 
 # ---------------------------------------------------------------------------- main
 
 main() {
-  local cmd=${1:-} nodes='' auth=0 node='' args=()
+  local cmd=${1:-} nodes='' auth=0 tls=0 node='' args=()
   (($# > 0)) && shift
   case $cmd in
   -h | --help | help)
@@ -455,6 +591,7 @@ main() {
     --nodes) (($# >= 2)) || die "--nodes needs a value (1 or 3)"; nodes=$2; shift ;;
     --nodes=*) nodes=${1#--nodes=} ;;
     --auth) [[ $cmd == start ]] || die "--auth goes with start only"; auth=1 ;;
+    --tls) [[ $cmd == start ]] || die "--tls goes with start only"; tls=1 ;;
     --node) [[ $cmd == nodetool ]] || die "--node goes with nodetool only"; (($# >= 2)) || die "--node needs a value"; node=$2; shift ;;
     -h | --help) usage; return ;;
     *) args+=("$1") ;;
@@ -481,7 +618,7 @@ main() {
   esac
   case $cmd in
   fetch) fetch_jars "$HERE/pom.xml" "$LIB" ;;
-  start) cmd_start "$auth" ;;
+  start) cmd_start "$auth" "$tls" ;;
   stop)
     if ((${#args[@]})); then
       check_node "${args[0]}"

@@ -3,7 +3,8 @@
 #
 # The caller sets PROG (its name in messages) before sourcing. Everything here is plain bash
 # plus coreutils, `ss` (iproute2, optional) and `timeout`: the health probes speak the Kafka
-# and CQL wire protocols over bash's /dev/tcp, so a probe costs no JVM start.
+# and CQL wire protocols over bash's /dev/tcp, so a probe costs no JVM start (CQL over TLS
+# goes through `openssl s_client` instead).
 
 SERVICES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 EDDY_HOME=${EDDY_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/eddy}
@@ -277,15 +278,22 @@ kafka_metadata_probe() {
   ' "$SERVICES_DIR/lib.sh" "$1" "$2" 2>/dev/null
 }
 
-# cql_probe ADDR PORT [USER PASSWORD]: open a CQL (native protocol v4) session over /dev/tcp.
+# cql_probe [--tls CAFILE] ADDR PORT [USER PASSWORD]: open a CQL (native protocol v4) session.
 # Without USER: succeeds when the server answers STARTUP with READY or AUTHENTICATE (it
 # accepts clients). With USER: also logs in (PasswordAuthenticator) and succeeds only on
-# AUTH_SUCCESS.
+# AUTH_SUCCESS. The frames go over bash's /dev/tcp, or with --tls through `openssl s_client`
+# (a coprocess), which completes the handshake first and fails unless the node's certificate
+# is signed by CAFILE and names ADDR (an IP address SAN, or a DNS name).
 cql_probe() {
+  local ca='' limit=5
+  if [[ ${1:-} == --tls ]]; then
+    ca=$2 limit=10 # a handshake costs the JVM more; the first one after a start, a lot more
+    shift 2
+  fi
   # shellcheck disable=SC2016 # expanded by the inner bash
-  timeout 5 bash -c '
+  timeout "$limit" bash -c '
     source "$0"
-    addr=$1 port=$2 user=${3:-} pass=${4:-}
+    ca=$1 addr=$2 port=$3 user=${4:-} pass=${5:-}
     # read_frame: prints the opcode of the next frame and consumes its body
     read_frame() {
       local h len
@@ -295,9 +303,20 @@ cql_probe() {
       ((len == 0)) || read_bytes "$len" >/dev/null
       echo "${h[4]}"
     }
-    exec 3<>"/dev/tcp/$addr/$port" || exit 1
+    # fd 3 reads the server, fd 4 writes to it
+    if [[ -n $ca ]]; then
+      if [[ $addr =~ ^[0-9.]+$ ]]; then name=(-verify_ip "$addr"); else name=(-verify_hostname "$addr"); fi
+      # -quiet: nothing but the data on stdout, and no command letters; the handshake fails
+      # (s_client exits, fd 3 reads EOF) unless the certificate verifies against $ca
+      coproc TLS { exec openssl s_client -connect "$addr:$port" -CAfile "$ca" -no-CApath \
+        -verify_return_error "${name[@]}" -quiet -nocommands 2>/dev/null; }
+      trap "kill $TLS_PID 2>/dev/null" EXIT  # it would outlive us: stdin EOF does not end it
+      exec 3<&"${TLS[0]}" 4>&"${TLS[1]}"
+    else
+      exec 3<>"/dev/tcp/$addr/$port" 4>&3 || exit 1
+    fi
     # v4 request, stream 1, opcode STARTUP, body {"CQL_VERSION": "3.0.0"} (22 bytes)
-    printf "\x04\x00\x00\x01\x01\x00\x00\x00\x16\x00\x01\x00\x0bCQL_VERSION\x00\x053.0.0" >&3
+    printf "\x04\x00\x00\x01\x01\x00\x00\x00\x16\x00\x01\x00\x0bCQL_VERSION\x00\x053.0.0" >&4
     op=$(read_frame) || exit 1
     case $op in
     2) [[ -z $user ]]; exit ;;  # READY: no authentication (fails if a login was wanted)
@@ -306,9 +325,9 @@ cql_probe() {
     esac
     # AUTH_RESPONSE (opcode 0x0f): [bytes] "\0user\0password"
     tlen=$(( ${#user} + ${#pass} + 2 ))
-    printf "\x04\x00\x00\x02\x0f$(be32 $((tlen + 4)))$(be32 $tlen)" >&3
-    printf "\0%s\0%s" "$user" "$pass" >&3
+    printf "\x04\x00\x00\x02\x0f$(be32 $((tlen + 4)))$(be32 $tlen)" >&4
+    printf "\0%s\0%s" "$user" "$pass" >&4
     op=$(read_frame) || exit 1
     ((op == 16))  # AUTH_SUCCESS
-  ' "$SERVICES_DIR/lib.sh" "$@" 2>/dev/null
+  ' "$SERVICES_DIR/lib.sh" "$ca" "$@" 2>/dev/null
 }

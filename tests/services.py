@@ -10,6 +10,9 @@ in the module's namespace), or list this module in conftest.py's `pytest_plugins
 - `cassandra_node` -> `Cassandra`: the one-node cluster on 127.0.0.1:9042.
 - `cassandra_cluster3` -> `Cassandra`: the three-node cluster on 127.0.3.1-3:9042; it can run
   next to the one-node cluster.
+- `cassandra_tls` -> `Cassandra` with `tls_ca`: the one-node cluster restarted with `--tls`
+  (CQL only over TLS; `tls_ca` is the CA's PEM file, `ssl_context()` a verifying context) for
+  one test, then restarted plain (not in between when the next test uses it too).
 - `spark_cluster` -> `Spark`: the standalone Spark cluster (master and two one-core workers)
   with its Spark Connect server on sc://127.0.0.1:15002.
 
@@ -25,10 +28,11 @@ from __future__ import annotations
 
 import os
 import re
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -82,10 +86,21 @@ class Cassandra:
     addresses: list[str]  # node i (1-based) is addresses[i - 1]
     port: int = 9042
     managed: bool = True
+    tls_ca: Path | None = None  # with `start --tls`: the CA that signed the node's certificate
 
     @property
     def contact_points(self) -> list[str]:
         return list(self.addresses)
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A client context that trusts only `tls_ca` and checks the host name (the node's
+        certificate names 127.0.0.1, localhost and 127.0.3.1-3); for cassandra-driver's
+        `Cluster(ssl_context=...)`, which then verifies each node's address."""
+        if self.tls_ca is None:
+            raise ServiceError("this node was not started with --tls (use the cassandra_tls fixture)")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED and check_hostname
+        ctx.load_verify_locations(cafile=str(self.tls_ca))
+        return ctx
 
     def script(self, command: str, *args: str, timeout: float = START_TIMEOUT,
                check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -160,8 +175,13 @@ def kafka_broker() -> Iterator[Kafka]:
 
 
 def _cassandra(nodes: int, addresses: list[str]) -> Iterator[Cassandra]:
-    started = not _running(CASSANDRA_SH, "--nodes", str(nodes))
+    status = run_script(CASSANDRA_SH, "status", "--nodes", str(nodes), timeout=60, check=False)
+    started = status.returncode != 0
     cluster = Cassandra(nodes=nodes, addresses=addresses)
+    if not started and "over TLS" in status.stdout:
+        # left in --tls mode (an interrupted cassandra_tls test): these fixtures mean plain CQL
+        cluster.script("stop", timeout=STOP_TIMEOUT)
+        started = True
     if started:
         cluster.script("start")
     try:
@@ -184,6 +204,49 @@ def cassandra_node() -> Iterator[Cassandra]:
 @pytest.fixture(scope="session")
 def cassandra_cluster3() -> Iterator[Cassandra]:
     yield from _cassandra(3, ["127.0.3.1", "127.0.3.2", "127.0.3.3"])
+
+
+def _next_test_uses(request: pytest.FixtureRequest, fixture: str) -> bool:
+    """Whether the test that runs after this one requests `fixture` (and the session goes on)."""
+    session = request.session
+    if session.shouldstop or session.shouldfail:
+        return False
+    items = session.items
+    try:
+        i = items.index(request.node)
+    except ValueError:
+        return False
+    return i + 1 < len(items) and fixture in getattr(items[i + 1], "fixturenames", ())
+
+
+CA_PATH_RE = re.compile(r"verify the nodes against the CA (/\S+) ")
+
+
+@pytest.fixture
+def cassandra_tls(request: pytest.FixtureRequest, cassandra_node: Cassandra) -> Iterator[Cassandra]:
+    """The one-node cluster restarted with --tls (client_encryption_options: CQL on 9042 only
+    over TLS, plaintext clients refused), as `cassandra_node` with `tls_ca` set to the CA's PEM
+    file. Afterwards the node is restarted plain, as the other tests expect it, unless the
+    next test uses this fixture too: consecutive TLS tests share one start. Function-scoped
+    (like test_store.py's --auth fixture), so tests in any order see the node they ask for."""
+    if not cassandra_node.managed:
+        pytest.fail("the --tls tests restart services/cassandra.sh's node: unset EDDY_CASSANDRA", pytrace=False)
+    proc = cassandra_node.script("start", "--tls", check=False)  # at once if it runs with --tls
+    if proc.returncode != 0:
+        if "stop it first" not in proc.stderr:
+            raise ServiceError(f"cassandra.sh start --tls exited with {proc.returncode}:\n"
+                               f"{proc.stdout}{proc.stderr}")
+        cassandra_node.script("stop", timeout=STOP_TIMEOUT)
+        proc = cassandra_node.script("start", "--tls")
+    m = CA_PATH_RE.search(proc.stdout)
+    if not m:
+        raise ServiceError(f"cassandra.sh start --tls did not name the CA file:\n{proc.stdout}")
+    try:
+        yield replace(cassandra_node, tls_ca=Path(m.group(1)))
+    finally:
+        if not _next_test_uses(request, "cassandra_tls"):
+            cassandra_node.script("stop", timeout=STOP_TIMEOUT)
+            cassandra_node.script("start")
 
 
 @pytest.fixture(scope="session")
