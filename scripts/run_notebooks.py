@@ -59,6 +59,19 @@ def declared_parameters(notebook: Path) -> set[str]:
     return set(papermill.inspect_notebook(str(notebook)))
 
 
+def skip_note(notebook: Path, parameters: dict) -> str | None:
+    """Why a notebook that needs a server is not run, or None to run it.
+
+    A notebook whose metadata says `"eddy": {"requires": "spark"}` runs only when the Spark
+    Connect URL is given (`-p spark_url sc://…`): the main command's embedded default has no
+    cluster, so it says what to start instead of failing.
+    """
+    meta = nbformat.read(notebook, as_version=4).metadata.get("eddy", {})
+    if meta.get("requires") == "spark" and "spark_url" not in parameters:
+        return meta.get("skip_note", "needs the Spark cluster (services/spark.sh start; -p spark_url sc://127.0.0.1:15002)")
+    return None
+
+
 def run_one(notebook: Path, out_dir: Path, kernel: str, parameters: dict | None = None) -> str | None:
     """Runs one notebook; returns None on success, else a report of what failed."""
     executed = out_dir / notebook.name
@@ -111,10 +124,15 @@ def main() -> int:
                      f"{', '.join(nb.name for nb in args.notebooks)} (see docs/notebooks.md)")
     args.out.mkdir(parents=True, exist_ok=True)
 
-    failures = []
+    failures, skipped = [], []
     for i, notebook in enumerate(args.notebooks, 1):
         label = f"[{i}/{len(args.notebooks)}] {notebook.name}"
         mine = {k: v for k, v in parameters.items() if k in declared.get(notebook, ())}
+        note = skip_note(notebook, mine)
+        if note:
+            skipped.append(notebook.name)
+            print(f"==> {label} skipped: {note}", flush=True)
+            continue
         given = "".join(f" -p {k} {v!r}" for k, v in mine.items())
         print(f"--> {label} on kernel {args.kernel}{given}", flush=True)
         t0 = time.monotonic()
@@ -125,8 +143,8 @@ def main() -> int:
         else:
             failures.append(notebook.name)
             print(f"==> {label} FAILED ({took}): {failure}", flush=True)
-    passed = len(args.notebooks) - len(failures)
-    print(f"notebooks: {passed} passed, {len(failures)} failed")
+    passed = len(args.notebooks) - len(failures) - len(skipped)
+    print(f"notebooks: {passed} passed, {len(failures)} failed, {len(skipped)} skipped")
     if failures:
         print(f"failed notebooks: {', '.join(failures)} (outputs in {args.out})", file=sys.stderr)
     return 1 if failures else 0

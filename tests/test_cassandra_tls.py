@@ -144,3 +144,41 @@ def test_tls_refuses_unverified_node(cassandra_tls: Cassandra) -> None:
     with socket.create_connection(("127.0.0.1", cassandra_tls.port), timeout=10) as raw:
         with pytest.raises(ssl.SSLCertVerificationError, match="127.0.0.9"):
             cassandra_tls.ssl_context().wrap_socket(raw, server_hostname="127.0.0.9")
+
+
+def test_eddy_store_over_tls_round_trips_and_needs_the_ca(kernel, cassandra_tls: Cassandra) -> None:
+    """eddy's Store in a cell: `tls_ca_file` connects over TLS and round-trips the bundled
+    quotes exactly (counted and summed by the Python driver over its own TLS connection);
+    without TLS, and with a CA that did not sign the node's certificate, it fails clearly."""
+    ks = f"eddy_tls_{uuid.uuid4().hex[:10]}"
+    ca = cassandra_tls.tls_ca
+    cell = kernel.ok(
+        f'let store = Store::cassandra_builder(&["127.0.0.1"], "{ks}").tls_ca_file("{ca}").build()?;\n'
+        'let quotes = to_long(&sp500()?.select(["Date", "JPM", "KO"])?, "Date")?;\n'
+        "store.write(&quotes)?;\n"
+        'let back = store.range("JPM", ..)?;\n'
+        'println!("rows\\t{}\\t{}", store.count()?, back.height());\n'
+        'println!("sum\\t{:?}", back.column("price")?.f64()?.sum().unwrap());',
+        timeout=300,
+    )
+    out = dict(line.split("\t", 1) for line in cell.stream().splitlines() if "\t" in line)
+    cluster = Cluster(["127.0.0.1"], ssl_context=cassandra_tls.ssl_context())
+    try:
+        session = cluster.connect()
+        prices = [r.price for r in session.execute(f"SELECT price FROM {ks}.quotes WHERE symbol = 'JPM'")]
+        total = session.execute(f"SELECT count(*) FROM {ks}.quotes").one()[0]
+        session.execute(f"DROP KEYSPACE {ks}")
+    finally:
+        cluster.shutdown()
+    assert out["rows"].split("\t") == [str(total), str(len(prices))]
+    assert float(out["sum"]) == pytest.approx(sum(prices), rel=1e-12)
+
+    plain = kernel.execute(f'let plain = Store::cassandra(&["127.0.0.1"], "{ks}")?;')
+    assert plain.status == "error" and "Cassandra" in plain.error_text(), plain.describe()
+    wrong_ca = Path(ssl.get_default_verify_paths().cafile or "/etc/ssl/certs/ca-certificates.crt")
+    bad = kernel.execute(
+        f'let bad = Store::cassandra_builder(&["127.0.0.1"], "{ks}").tls_ca_file("{wrong_ca}").build()?;')
+    assert bad.status == "error", bad.describe()
+    missing = kernel.execute(
+        f'let missing = Store::cassandra_builder(&["127.0.0.1"], "{ks}").tls_ca_file("/nonexistent/ca.pem").build()?;')
+    assert missing.status == "error" and "/nonexistent/ca.pem" in missing.error_text()

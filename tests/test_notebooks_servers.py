@@ -34,7 +34,7 @@ import papermill
 import pytest
 from papermill.exceptions import PapermillExecutionError
 from references import SP500
-from services import Cassandra, Kafka, cassandra_cluster3, cassandra_node, kafka_broker  # noqa: F401
+from services import Cassandra, Kafka, cassandra_cluster3, cassandra_node, kafka_broker, spark_cluster  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -221,3 +221,32 @@ def test_kafka_without_a_broker_names_the_start_command(tmp_path):
         execute("01-stream.ipynb", tmp_path, backend="kafka", brokers="127.0.0.1:1")
     assert "cannot reach the Kafka broker at 127.0.0.1:1" in failure.value.evalue
     assert "services/kafka.sh start" in failure.value.evalue
+
+
+# ---------------------------------------------------------------------------------- scale-out
+
+
+def test_06_scale_out_equals_statsmodels_on_the_original_data(spark_cluster, tmp_path):  # noqa: F811
+    """The JPM model on a market 1000× larger, built and fitted on the cluster, has the
+    coefficients and R² of statsmodels' fit on the original days (repeating every row 1000
+    times changes neither), and 1000× the observations."""
+    import statsmodels.api as sm
+
+    nb, _ = execute("06-scale-out.ipynb", tmp_path, spark_url=spark_cluster.url)
+    got = printed(nb)
+    data = pd.read_csv(SP500, float_precision="round_trip")
+    others = [c for c in data.columns if c not in ("Date", "JPM")]
+    res = sm.OLS(data["JPM"], sm.add_constant(data[others])).fit()
+    np.testing.assert_allclose(got["params"], res.params.to_numpy(), rtol=OLS_RTOL)
+    np.testing.assert_allclose(got["local_params"], res.params.to_numpy(), rtol=OLS_RTOL)
+    assert math.isclose(got["rsquared"], res.rsquared, rel_tol=OLS_RTOL)
+    assert got["nobs"] == 1000 * len(data)
+
+
+def test_06_is_skipped_with_a_note_by_the_embedded_main_run(tmp_path):
+    """The main command (no cluster) skips 06 and says what to start, instead of failing."""
+    runner = Path(__file__).resolve().parent.parent / "scripts" / "run_notebooks.py"
+    proc = subprocess.run([sys.executable, str(runner), "--out", str(tmp_path), str(NOTEBOOKS / "06-scale-out.ipynb")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "skipped" in proc.stdout and "services/spark.sh start" in proc.stdout, proc.stdout

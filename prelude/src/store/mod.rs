@@ -74,12 +74,18 @@
 //! millisecond. `write` takes `ts` as `Date` (midnight UTC) or `Datetime` of any unit,
 //! and refuses a time with a fraction of a millisecond rather than rounding it away.
 
-mod cassandra;
-mod consistency;
+// Modules that define public types are public but hidden: `type_name` reports paths such as
+// `eddy::store::consistency::Consistency`, which the kernel writes back in later cells.
+#[doc(hidden)]
+pub mod cassandra;
+#[doc(hidden)]
+pub mod consistency;
 mod embedded;
-mod errors;
+#[doc(hidden)]
+pub mod errors;
 mod quotes;
-mod timestamp;
+#[doc(hidden)]
+pub mod timestamp;
 
 #[cfg(test)]
 mod bench;

@@ -70,9 +70,9 @@ pub struct StreamStats {
     /// Quotes that arrived after their event-time window was emitted (they went into the
     /// next batch).
     pub late: u64,
-    /// Quotes per second over the last batch (its rows over the time since the batch before).
+    /// Quotes per second over the last 2 s of batches; 0 once the stream has ended.
     pub messages_per_sec: f64,
-    /// Quotes per second since the start.
+    /// Quotes per second from the start to now, or to the end of a stream that ended.
     pub avg_messages_per_sec: f64,
     /// Kafka: messages in the assigned partitions not committed yet (from librdkafka's
     /// statistics, refreshed every second); a replay: quotes not replayed yet; `None` if
@@ -85,7 +85,7 @@ pub struct StreamStats {
     pub commit_failures: u64,
     /// Partition assignments and revocations seen (consumer-group rebalances).
     pub rebalances: u64,
-    /// Time since the stream started.
+    /// Time since the stream started; a stream that ended keeps the time it ran.
     pub elapsed: Duration,
     /// The last problem that did not stop the stream (a broker down for a while, a failed
     /// commit), if any.
@@ -199,9 +199,15 @@ struct Inner {
     codes: BTreeMap<String, u64>,
     reasons: VecDeque<String>,
     warning: Option<String>,
-    last_batch_at: Option<Instant>,
-    rate: f64,
+    /// (when, messages so far) of the batches of the last [`RATE_WINDOW`].
+    recent: VecDeque<(Instant, u64)>,
+    /// When the stream stopped, finished or failed: `elapsed` stops there.
+    ended_at: Option<Instant>,
 }
+
+/// The span `messages/s` is measured over: long enough that a batch cut short by `stop` or
+/// arriving right after the previous one does not read as millions a second.
+const RATE_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Metrics {
     pub fn new(source: String) -> Metrics {
@@ -227,13 +233,17 @@ impl Metrics {
     /// A raw batch of `rows` quotes was read.
     pub fn on_batch(&self, rows: usize) {
         self.batches.fetch_add(1, Ordering::Relaxed);
-        self.messages.fetch_add(rows as u64, Ordering::Relaxed);
+        let total = self.messages.fetch_add(rows as u64, Ordering::Relaxed) + rows as u64;
         let now = Instant::now();
         let mut inner = self.inner();
-        let since = inner.last_batch_at.unwrap_or(self.started);
-        let secs = now.duration_since(since).as_secs_f64();
-        inner.rate = if secs > 0.0 { rows as f64 / secs } else { 0.0 };
-        inner.last_batch_at = Some(now);
+        if inner.recent.is_empty() {
+            inner.recent.push_back((self.started, 0));
+        }
+        inner.recent.push_back((now, total));
+        // Keep one sample older than the window, so the window is always fully covered.
+        while inner.recent.len() > 2 && now.duration_since(inner.recent[1].0) >= RATE_WINDOW {
+            inner.recent.pop_front();
+        }
     }
 
     /// A message was dead-lettered.
@@ -276,7 +286,11 @@ impl Metrics {
     }
 
     pub fn set_state(&self, state: StreamState) {
-        self.inner().state = Some(state);
+        let mut inner = self.inner();
+        if state != StreamState::Running && inner.ended_at.is_none() {
+            inner.ended_at = Some(Instant::now());
+        }
+        inner.state = Some(state);
     }
 
     pub fn state(&self) -> StreamState {
@@ -284,10 +298,19 @@ impl Metrics {
     }
 
     pub fn snapshot(&self) -> StreamStats {
-        let elapsed = self.started.elapsed();
         let messages = self.messages.load(Ordering::Relaxed);
         let lag = self.lag.load(Ordering::Relaxed);
         let inner = self.inner();
+        let now = inner.ended_at.unwrap_or_else(Instant::now);
+        let elapsed = now.duration_since(self.started);
+        // The rate over the last RATE_WINDOW (0 once the stream has ended).
+        let rate = match (inner.ended_at, inner.recent.front(), inner.recent.back()) {
+            (None, Some(&(t0, m0)), Some(&(_, m1))) => {
+                let span = now.duration_since(t0).as_secs_f64();
+                if span > 0.0 { (m1 - m0) as f64 / span } else { 0.0 }
+            }
+            _ => 0.0,
+        };
         StreamStats {
             source: self.source.clone(),
             state: inner.state.clone().unwrap_or(StreamState::Running),
@@ -297,7 +320,7 @@ impl Metrics {
             dead_letter_codes: inner.codes.clone(),
             last_dead_letters: inner.reasons.iter().cloned().collect(),
             late: self.late.load(Ordering::Relaxed),
-            messages_per_sec: inner.rate,
+            messages_per_sec: rate,
             avg_messages_per_sec: if elapsed.as_secs_f64() > 0.0 {
                 messages as f64 / elapsed.as_secs_f64()
             } else {

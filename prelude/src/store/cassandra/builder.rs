@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use scylla::client::session::Session;
+use openssl::ssl::{SslContext, SslContextBuilder, SslMethod, SslVerifyMode};
 use scylla::client::session_builder::SessionBuilder;
 use scylla::policies::timestamp_generator::MonotonicTimestampGenerator;
 use scylla::statement::prepared::PreparedStatement;
@@ -27,7 +28,7 @@ use crate::store::{Backend, Consistency, Store};
 /// | [`replication_factor`](Self::replication_factor) | the number of nodes, at most 3 (used only to create the keyspace) |
 /// | [`consistency`](Self::consistency) | `Quorum` |
 /// | [`credentials`](Self::credentials) | none (`AllowAllAuthenticator`) |
-/// | [`tls_ca_file`](Self::tls_ca_file) | none (not built in: see there) |
+/// | [`tls_ca_file`](Self::tls_ca_file) | none (clear text) |
 /// | [`connect_timeout`](Self::connect_timeout) | 5 s |
 /// | [`batch_rows`](Self::batch_rows) | 100 rows per single-partition batch |
 /// | [`concurrency`](Self::concurrency) | 32 requests in flight |
@@ -176,23 +177,23 @@ impl CassandraBuilder {
         self
     }
 
-    /// Encrypts the connections with TLS, trusting the certificate authority in `path` (PEM).
-    ///
-    /// **Not built in:** this prelude is compiled without the scylla driver's TLS features
-    /// (`rustls-023` or `openssl-010`), so [`build`](Self::build) refuses a store with this
-    /// option ([`StoreErrorKind::Config`](crate::store::StoreErrorKind::Config)) rather than
-    /// connecting in clear text. On loopback, as with the project's own servers, TLS adds
-    /// nothing; for a remote cluster, tunnel the connection (e.g. `ssh -L 9042:host:9042`).
+    /// Encrypts the connections with TLS (the node's `client_encryption_options`), trusting
+    /// the certificate authority in `path` (PEM): a node whose certificate that CA did not
+    /// sign is refused. `services/cassandra.sh start --tls` runs such a node and writes its CA
+    /// to `$EDDY_HOME/services/cassandra/tls/ca.pem`. Through OpenSSL (the system's
+    /// libssl), the scylla driver's `openssl-010` feature.
     ///
     /// ```
     /// use eddy::prelude::*;
     /// use eddy::store::StoreErrorKind;
     ///
+    /// // A CA file that does not exist is a configuration error, before any connection.
     /// let err = Store::cassandra_builder(&["127.0.0.1"], "course")
-    ///     .tls_ca_file("ca.pem")
+    ///     .tls_ca_file("/nonexistent/ca.pem")
     ///     .build()
     ///     .unwrap_err();
     /// assert!(matches!(err, eddy::Error::Store { kind: StoreErrorKind::Config, .. }));
+    /// assert!(err.to_string().contains("ca.pem"));
     /// ```
     pub fn tls_ca_file(mut self, path: &str) -> CassandraBuilder {
         self.tls_ca_file = Some(PathBuf::from(path));
@@ -306,29 +307,24 @@ impl CassandraBuilder {
         const OP: &str = "Store::cassandra";
         let (keyspace, table) = self.check()?;
         let target = format!("{}, keyspace `{keyspace}`", self.nodes.join(", "));
-        if let Some(path) = &self.tls_ca_file {
-            return Err(store_error(
-                OP,
-                &target,
-                StoreErrorKind::Config,
-                format!(
-                    "TLS was asked for (CA file {}), but this build of the prelude has no TLS \
-                     support: the scylla driver's `rustls-023` and `openssl-010` features are off",
-                    path.display()
-                ),
-                "connect without TLS on a trusted network (loopback, a VPN or an ssh tunnel), \
-                 or rebuild the prelude with scylla's `rustls-023` feature"
-                    .into(),
-            ));
-        }
-        let cassandra = super::super::run(self.connect(&keyspace, &table, &target))?;
+        let tls = match &self.tls_ca_file {
+            Some(path) => Some(tls_context(OP, &target, path)?),
+            None => None,
+        };
+        let cassandra = super::super::run(self.connect(&keyspace, &table, &target, tls))?;
         Ok(Store {
             backend: Backend::Cassandra(Arc::new(cassandra)),
             consistency: self.consistency,
         })
     }
 
-    async fn connect(&self, keyspace: &str, table: &str, target: &str) -> Result<Cassandra> {
+    async fn connect(
+        &self,
+        keyspace: &str,
+        table: &str,
+        target: &str,
+        tls: Option<SslContext>,
+    ) -> Result<Cassandra> {
         const OP: &str = "Store::cassandra";
         let mut builder = SessionBuilder::new()
             .known_nodes(&self.nodes)
@@ -339,6 +335,9 @@ impl CassandraBuilder {
             .timestamp_generator(Arc::new(MonotonicTimestampGenerator::new()));
         if let Some((user, password)) = &self.credentials {
             builder = builder.user(user, password);
+        }
+        if tls.is_some() {
+            builder = builder.tls_context(tls);
         }
         let t0 = Instant::now();
         // The driver's own errors are more precise; this bounds the wait when they are slow.
@@ -421,4 +420,30 @@ mod tests {
             assert!(matches!(err, Error::InvalidParameter { .. }), "{err}");
         }
     }
+}
+
+/// An OpenSSL client context that trusts only the CA certificates in `path` (PEM).
+fn tls_context(operation: &'static str, target: &str, path: &std::path::Path) -> Result<SslContext> {
+    let fail = |what: String| {
+        store_error(
+            operation,
+            target,
+            StoreErrorKind::Config,
+            format!("TLS: cannot use the CA file {}: {what}", path.display()),
+            "give the PEM file of the certificate authority that signed the nodes' \
+             certificates (services/cassandra.sh start --tls writes \
+             $EDDY_HOME/services/cassandra/tls/ca.pem)"
+                .into(),
+        )
+    };
+    if !path.is_file() {
+        return Err(fail("no such file".into()));
+    }
+    let mut builder =
+        SslContextBuilder::new(SslMethod::tls_client()).map_err(|e| fail(e.to_string()))?;
+    builder
+        .set_ca_file(path)
+        .map_err(|e| fail(format!("not a PEM certificate file ({e})")))?;
+    builder.set_verify(SslVerifyMode::PEER);
+    Ok(builder.build())
 }

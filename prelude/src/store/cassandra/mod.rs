@@ -17,7 +17,8 @@
 //! the node is marked down the retry succeeds. Every statement is idempotent, so a retry is
 //! safe. At `ALL` a retry cannot help (the dead replica is needed): the error comes at once.
 
-mod builder;
+#[doc(hidden)]
+pub mod builder;
 mod schema;
 
 use std::sync::Arc;
