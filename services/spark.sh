@@ -220,7 +220,7 @@ launch_connect() {
     --conf spark.ui.port="$DRIVER_UI_PORT" \
     --conf spark.sql.warehouse.dir="$dir/warehouse" \
     --conf spark.sql.shuffle.partitions=8 \
-    --conf spark.connect.copyFromLocalToFs.allowDestLocal=true \
+    --conf spark.sql.artifact.copyFromLocalToFs.allowDestLocal=true \
     --conf spark.ui.showConsoleProgress=false \
     spark-internal
   launch "$(pidfile "$name")" "$LOGS/$name.log" "$dir" "${JAVA_CMD[@]}"

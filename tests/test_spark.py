@@ -198,7 +198,7 @@ def test_interrupt_cancels_on_the_server(kernel, spark_cluster: SparkCluster) ->
     kernel.ok(f'let spark = spark("{spark_cluster.url}")?;\nlet kept = 42;')
     app = driver_api("applications")[0]["id"]
     msg_id = kernel.kc.execute(
-        'spark.sql("SELECT count(*) FROM range(0, 100000000000, 1, 4) WHERE rand() > 2")?.collect()?'
+        'spark.sql("SELECT max(hash(id)) FROM range(0, 100000000000, 1, 4)")?.collect()?'
     )
     t_sent = time.monotonic()
     time.sleep(4)  # the job is running on the executors

@@ -165,7 +165,6 @@ pub enum Error {
         reason: String,
     },
 
-    /// An error from polars, passed through.
     /// A Spark Connect call failed: the server is unreachable, or Spark reported an error
     /// (its error class, e.g. `UNRESOLVED_COLUMN.WITH_SUGGESTION`, and message).
     #[error("{operation}: {message} (hint: {hint})")]
@@ -180,6 +179,7 @@ pub enum Error {
         hint: String,
     },
 
+    /// An error from polars, passed through.
     #[error("polars: {0}")]
     Polars(#[from] PolarsError),
 

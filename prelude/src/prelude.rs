@@ -41,13 +41,13 @@ pub use crate::plot::{
     Chart, Png, heatmap, hist, hist_kde, line, predicted_vs_actual, qqplot, residplot, scatter,
     scatter_fit,
 };
+pub use crate::spark::{JoinHow, Spark, SparkFrame, spark, spark_default};
 #[doc(no_inline)]
 pub use crate::stats::{
     Alternative, Bandwidth, Cdf, CorrMethod, Kde, Moments, TestResult, chi2_contingency, chisquare,
     corr, cov, describe, gaussian_kde, jarque_bera, ks_2samp, kstest, pearsonr, ttest_1samp,
     ttest_ind, ttest_rel,
 };
-pub use crate::spark::{JoinHow, Spark, SparkFrame, spark, spark_default};
 pub use crate::store::{Consistency, Store};
 #[doc(no_inline)]
 pub use crate::stream::{

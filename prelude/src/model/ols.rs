@@ -7,8 +7,8 @@ use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
 use statrs::function::beta::beta_reg;
 
 use super::summary::Summary;
-use crate::display::{MimeBundle, Render};
 use crate::dataset::Dataset;
+use crate::display::{MimeBundle, Render};
 use crate::error::{Error, Result};
 use crate::stats::columns::Values;
 

@@ -7,8 +7,8 @@
 //! tag (the server cancels the query's jobs) and returns [`Error::Interrupted`] within a
 //! few seconds, whatever the helper thread is still doing.
 
-use std::sync::mpsc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use spark_connect::{SparkError, SparkSession};
@@ -47,7 +47,9 @@ where
     );
     // Tags are shared by the session's clones: the helper's requests carry it.
     let worker = session.clone();
-    worker.add_tag(&tag).map_err(|e| spark_error(operation, e))?;
+    worker
+        .add_tag(&tag)
+        .map_err(|e| spark_error(operation, e))?;
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("eddy-spark".into())
@@ -131,9 +133,10 @@ pub(crate) fn spark_error(operation: &'static str, e: SparkError) -> Error {
     } else {
         "see Spark's message above; the kernel and its variables are intact".to_string()
     };
+    // Spark's messages usually start with their class already.
     let message = match &class {
-        Some(c) => format!("[{c}] {message}"),
-        None => message,
+        Some(c) if !message.starts_with('[') => format!("[{c}] {message}"),
+        _ => message,
     };
     Error::Spark {
         operation,

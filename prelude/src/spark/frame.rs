@@ -272,9 +272,11 @@ impl SparkFrame {
         self.fetch("SparkFrame::head", self.remote.limit(n))
     }
 
-    /// Runs `remote` and reads its Arrow IPC stream into polars.
+    /// Runs `remote` and reads its Arrow result into polars.
     pub(crate) fn fetch(&self, operation: &'static str, remote: Remote) -> Result<DataFrame> {
-        let bytes = self.spark.run(operation, None, move |_| remote.to_arrow())?;
+        let bytes = self
+            .spark
+            .run(operation, None, move |_| remote.to_arrow())?;
         arrow_to_polars(&bytes)
     }
 
@@ -288,12 +290,13 @@ impl SparkFrame {
     }
 }
 
-/// Arrow IPC stream bytes (what Spark Connect sends, re-encoded by the client) → polars.
+/// The client's Arrow IPC bytes (the *file* format: `DataFrame::to_arrow` re-encodes the
+/// batches Spark Connect streamed) → polars, column buffers read as they are.
 pub(crate) fn arrow_to_polars(bytes: &[u8]) -> Result<DataFrame> {
     if bytes.is_empty() {
         return Ok(DataFrame::empty());
     }
-    Ok(IpcStreamReader::new(Cursor::new(bytes)).finish()?)
+    Ok(IpcReader::new(Cursor::new(bytes)).finish()?)
 }
 
 impl SparkGroupBy {

@@ -53,5 +53,7 @@ pub mod session;
 pub mod stats;
 
 pub use frame::{JoinHow, SparkFrame, SparkGroupBy};
-pub use session::{DEFAULT_MAX_ROWS, DEFAULT_SPARK_URL, Spark, spark, spark_default};
+pub use session::{
+    DEFAULT_MAX_ROWS, DEFAULT_SPARK_URL, DEFAULT_UPLOAD_DIR, Spark, spark, spark_default,
+};
 pub use stats::QUANTILE_ACCURACY;

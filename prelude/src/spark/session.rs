@@ -48,7 +48,12 @@ struct Inner {
     session: Mutex<SparkSession>,
     stale: AtomicBool,
     max_rows: AtomicUsize,
+    upload_dir: Mutex<String>,
 }
+
+/// Where [`Spark::from_polars`] puts uploads unless told otherwise: the driver's local disk,
+/// which `services/spark.sh` allows (`spark.sql.artifact.copyFromLocalToFs.allowDestLocal`).
+pub const DEFAULT_UPLOAD_DIR: &str = "/tmp/eddy-spark-upload";
 
 /// Connects to the Spark Connect server at `url` (`sc://host:port`, with `;token=…` or
 /// `;use_ssl=true` parameters as in PySpark), checking within 10 s that it answers.
@@ -94,6 +99,7 @@ impl Spark {
                 session: Mutex::new(session),
                 stale: AtomicBool::new(false),
                 max_rows: AtomicUsize::new(DEFAULT_MAX_ROWS),
+                upload_dir: Mutex::new(DEFAULT_UPLOAD_DIR.to_string()),
             }),
         };
         spark.version()?;
@@ -120,6 +126,22 @@ impl Spark {
         self.inner.max_rows.store(rows, Ordering::Relaxed);
     }
 
+    /// Where [`from_polars`](Spark::from_polars) stages uploads on the server's side: a
+    /// directory every executor can read. The default, the driver's local `/tmp`, suits a
+    /// cluster on one machine (the project's); on a real cluster give shared storage
+    /// (`hdfs://…`, `s3a://…`). A local path needs the server started with
+    /// `spark.sql.artifact.copyFromLocalToFs.allowDestLocal=true`, which lets clients write
+    /// files on the driver: only for a server that trusted users alone can reach (the
+    /// project's binds to 127.0.0.1).
+    pub fn set_upload_dir(&self, dir: &str) {
+        *self
+            .inner
+            .upload_dir
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            dir.trim_end_matches('/').to_string();
+    }
+
     /// A frame from a Spark SQL query (lazy: nothing runs until it is collected).
     ///
     /// # Errors
@@ -128,13 +150,21 @@ impl Spark {
     pub fn sql(&self, query: &str) -> Result<SparkFrame> {
         let q = query.to_string();
         let df = self.run("Spark::sql", None, move |s| s.sql(&q))?;
-        Ok(SparkFrame::new(self.clone(), df, format!("sql: {}", one_line(query))))
+        Ok(SparkFrame::new(
+            self.clone(),
+            df,
+            format!("sql: {}", one_line(query)),
+        ))
     }
 
     /// The integers `0..end` in a column `id`, generated inside Spark.
     pub fn range(&self, end: i64) -> Result<SparkFrame> {
         let df = self.run("Spark::range", None, move |s| s.range(end))?;
-        Ok(SparkFrame::new(self.clone(), df, format!("range(0, {end})")))
+        Ok(SparkFrame::new(
+            self.clone(),
+            df,
+            format!("range(0, {end})"),
+        ))
     }
 
     /// Parquet files (a file or a directory, partitioned directories included) as a frame.
@@ -142,7 +172,11 @@ impl Spark {
     pub fn read_parquet(&self, path: impl AsRef<Path>) -> Result<SparkFrame> {
         let path = path.as_ref().display().to_string();
         let df = self.session().read().parquet(&path);
-        Ok(SparkFrame::new(self.clone(), df, format!("read parquet {path}")))
+        Ok(SparkFrame::new(
+            self.clone(),
+            df,
+            format!("read parquet {path}"),
+        ))
     }
 
     /// CSV files with a header row, column types inferred by Spark.
@@ -154,14 +188,17 @@ impl Spark {
             .option("header", "true")
             .option("inferSchema", "true")
             .csv(&path);
-        Ok(SparkFrame::new(self.clone(), df, format!("read csv {path}")))
+        Ok(SparkFrame::new(
+            self.clone(),
+            df,
+            format!("read csv {path}"),
+        ))
     }
 
     /// Uploads a polars frame to Spark: written as Parquet (Arrow columns, no per-row
     /// conversion), streamed to the server in 32 KiB chunks through Spark Connect's
     /// artifact RPC (`copyFromLocalToFs`), and read there. Works with a remote server; the
-    /// server must allow it (`spark.connect.copyFromLocalToFs.allowDestLocal=true`, set by
-    /// `services/spark.sh`).
+    /// files go to [`set_upload_dir`](Spark::set_upload_dir)'s directory.
     ///
     /// # Errors
     ///
@@ -171,7 +208,13 @@ impl Spark {
         const OP: &str = "Spark::from_polars";
         let id = uuid_like();
         let local = std::env::temp_dir().join(format!("eddy-upload-{id}.parquet"));
-        let dest = format!("/tmp/eddy-spark-upload/{id}.parquet");
+        let dir = self
+            .inner
+            .upload_dir
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        let dest = format!("{dir}/{id}.parquet");
         let mut frame = df.clone();
         {
             let file = std::fs::File::create(&local).map_err(|source| Error::Io {
@@ -186,6 +229,21 @@ impl Spark {
         let (l, d) = (local.display().to_string(), dest.clone());
         let uploaded = self.run(OP, None, move |s| s.copy_from_local_to_fs(&l, &d));
         let _ = std::fs::remove_file(&local);
+        if let Err(Error::Spark { class, message, .. }) = &uploaded {
+            if message.contains("local file system destination") {
+                return Err(Error::Spark {
+                    operation: OP,
+                    class: class.clone(),
+                    message: message.clone(),
+                    hint: format!(
+                        "the server does not accept uploads to its local disk ({dir}): give a \
+                         directory on the cluster's shared storage with \
+                         `spark.set_upload_dir(\"hdfs://…/tmp\")`, or start the server with \
+                         spark.sql.artifact.copyFromLocalToFs.allowDestLocal=true (services/spark.sh does)"
+                    ),
+                });
+            }
+        }
         uploaded?;
         let out = self.session().read().parquet(&dest);
         Ok(SparkFrame::new(

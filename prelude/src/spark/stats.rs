@@ -26,7 +26,10 @@ fn ident(name: &str) -> String {
 
 /// The column as a double, NaN turned into NULL (missing, as the local functions see it).
 fn value(name: &str) -> String {
-    format!("nanvl(CAST({} AS DOUBLE), CAST(NULL AS DOUBLE))", ident(name))
+    format!(
+        "nanvl(CAST({} AS DOUBLE), CAST(NULL AS DOUBLE))",
+        ident(name)
+    )
 }
 
 fn is_numeric(spark_type: &str) -> bool {
@@ -124,9 +127,7 @@ pub(crate) fn describe(frame: &SparkFrame) -> Result<DataFrame> {
             format!("avg({v}) AS mean{i}"),
             format!("stddev_samp({v}) AS std{i}"),
             format!("min({v}) AS min{i}"),
-            format!(
-                "percentile_approx({v}, array(0.25, 0.5, 0.75), {QUANTILE_ACCURACY}) AS q{i}"
-            ),
+            format!("percentile_approx({v}, array(0.25, 0.5, 0.75), {QUANTILE_ACCURACY}) AS q{i}"),
             format!("max({v}) AS max{i}"),
             format!("skewness({v}) AS g1_{i}"),
             format!("kurtosis({v}) AS g2_{i}"),
@@ -208,7 +209,9 @@ pub(crate) fn corr(frame: &SparkFrame, method: CorrMethod) -> Result<DataFrame> 
     const OP: &str = "corr";
     let names = numeric_columns(frame, OP)?;
     let complete_rows = frame.derived(
-        frame.remote().filter(spark_connect::functions::expr(&complete(&names))),
+        frame
+            .remote()
+            .filter(spark_connect::functions::expr(&complete(&names))),
         "filter complete rows".into(),
     );
     // The columns the Pearson aggregation reads: the values, or their average ranks.
@@ -274,7 +277,7 @@ pub(crate) fn corr(frame: &SparkFrame, method: CorrMethod) -> Result<DataFrame> 
 }
 
 /// [`crate::model::ols`] on the cluster: n, the means and the centred cross-products of the
-/// complete rows in one aggregation (Spark's `covar_pop` merges partitions with the same
+/// complete rows in one aggregation (plus a count of all rows for the dropped ones; Spark's `covar_pop` merges partitions with the same
 /// pairwise formula as [`OlsAccumulator`]), then the fit and its inference here.
 pub(crate) fn ols(frame: &SparkFrame, y: &str, x: &[&str]) -> Result<Ols> {
     const OP: &str = "ols";
@@ -290,24 +293,28 @@ pub(crate) fn ols(frame: &SparkFrame, y: &str, x: &[&str]) -> Result<Ols> {
     wanted.push(y);
     check_columns(frame, OP, &wanted)?;
     let names: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
-    let cond = complete(&names);
     let m = names.len();
-    let mut exprs = vec![
-        "count(*) AS total".to_string(),
-        format!("count_if({cond}) AS n"),
-    ];
+    // The complete rows first, then plain aggregates: a FILTER clause on each of the
+    // (k+1)(k+2)/2 aggregates evaluates the condition that many times a row.
+    let complete_rows = frame.derived(
+        frame
+            .remote()
+            .filter(spark_connect::functions::expr(&complete(&names))),
+        "filter complete rows".into(),
+    );
+    let mut exprs = vec!["count(*) AS n".to_string()];
     for (a, name) in names.iter().enumerate() {
-        exprs.push(format!("avg({}) FILTER (WHERE {cond}) AS m{a}", value(name)));
+        exprs.push(format!("avg({}) AS m{a}", value(name)));
         for b in 0..=a {
             exprs.push(format!(
-                "covar_pop({}, {}) FILTER (WHERE {cond}) AS c{a}_{b}",
+                "covar_pop({}, {}) AS c{a}_{b}",
                 value(name),
                 value(&names[b])
             ));
         }
     }
-    let row = aggregate(frame, OP, exprs)?;
-    let total = scalar(&row, "total")?;
+    let total = frame.count()? as f64;
+    let row = aggregate(&complete_rows, OP, exprs)?;
     let n = scalar(&row, "n")?;
     let mut mean = vec![0.0; m];
     let mut comoment = vec![0.0; m * m];

@@ -307,7 +307,11 @@ impl Metrics {
         let rate = match (inner.ended_at, inner.recent.front(), inner.recent.back()) {
             (None, Some(&(t0, m0)), Some(&(_, m1))) => {
                 let span = now.duration_since(t0).as_secs_f64();
-                if span > 0.0 { (m1 - m0) as f64 / span } else { 0.0 }
+                if span > 0.0 {
+                    (m1 - m0) as f64 / span
+                } else {
+                    0.0
+                }
             }
             _ => 0.0,
         };

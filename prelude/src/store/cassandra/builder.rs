@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use scylla::client::session::Session;
 use openssl::ssl::{SslContext, SslContextBuilder, SslMethod, SslVerifyMode};
+use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
 use scylla::policies::timestamp_generator::MonotonicTimestampGenerator;
 use scylla::statement::prepared::PreparedStatement;
@@ -423,7 +423,11 @@ mod tests {
 }
 
 /// An OpenSSL client context that trusts only the CA certificates in `path` (PEM).
-fn tls_context(operation: &'static str, target: &str, path: &std::path::Path) -> Result<SslContext> {
+fn tls_context(
+    operation: &'static str,
+    target: &str,
+    path: &std::path::Path,
+) -> Result<SslContext> {
     let fail = |what: String| {
         store_error(
             operation,
