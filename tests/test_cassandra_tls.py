@@ -174,7 +174,7 @@ def test_eddy_store_over_tls_round_trips_and_needs_the_ca(kernel, cassandra_tls:
     assert float(out["sum"]) == pytest.approx(sum(prices), rel=1e-12)
 
     plain = kernel.execute(f'let plain = Store::cassandra(&["127.0.0.1"], "{ks}")?;')
-    assert plain.status == "error" and "Cassandra" in plain.error_text(), plain.describe()
+    assert plain.status == "error" and "Store::cassandra" in plain.error_text(), plain.describe()
     wrong_ca = Path(ssl.get_default_verify_paths().cafile or "/etc/ssl/certs/ca-certificates.crt")
     bad = kernel.execute(
         f'let bad = Store::cassandra_builder(&["127.0.0.1"], "{ks}").tls_ca_file("{wrong_ca}").build()?;')
