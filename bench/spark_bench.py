@@ -40,27 +40,13 @@ HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(HERE))
+from analysis_bench import eddy_time as eddy_times  # noqa: E402  (the same in-cell timing loop)
 from kernel_helpers import Kernel  # noqa: E402
 
 SPARK_SH = REPO / "services" / "spark.sh"
 URL = os.environ.get("EDDY_SPARK", "sc://127.0.0.1:15002")
 OTHERS = [f"c{i}" for i in range(1, 20)]
 COLS = ["c0", *OTHERS]
-
-
-def eddy_times(kernel: Kernel, setup: str, expr: str, repeat: int) -> list[float]:
-    code = setup + textwrap.dedent(f"""
-        let mut times = Vec::new();
-        for _ in 0..{repeat} {{
-            let t = std::time::Instant::now();
-            let out = {{ {expr} }};
-            times.push(t.elapsed().as_secs_f64());
-            std::hint::black_box(&out);
-        }}
-        println!("TIMES {{:?}}", times);
-    """)
-    out = kernel.ok(code, timeout=3600).stream()
-    return json.loads(next(ln for ln in out.splitlines() if ln.startswith("TIMES "))[6:])
 
 
 def py_times(f, repeat: int) -> list[float]:

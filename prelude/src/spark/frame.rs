@@ -128,28 +128,26 @@ impl SparkFrame {
         let remote = self
             .remote
             .join_using(&other.remote, on.iter().map(|c| c.to_string()), kind);
-        let mut steps = self.steps.clone();
-        steps.push(format!("{how:?} join on {} with:", on.join(", ")));
-        steps.extend(other.steps.iter().map(|s| format!("    {s}")));
-        SparkFrame {
-            spark: self.spark.clone(),
+        self.with_other(
             remote,
-            steps,
-        }
+            format!("{how:?} join on {} with:", on.join(", ")),
+            other,
+        )
     }
 
     /// Every row of `self` with every row of `other` (a Cartesian product, as Spark's
     /// `crossJoin`): `frame.cross_join(&spark.range(1000)?)` repeats each row 1000 times.
     pub fn cross_join(&self, other: &SparkFrame) -> SparkFrame {
         let remote = self.remote.cross_join(&other.remote);
-        let mut steps = self.steps.clone();
-        steps.push("cross join with:".into());
-        steps.extend(other.steps.iter().map(|s| format!("    {s}")));
-        SparkFrame {
-            spark: self.spark.clone(),
-            remote,
-            steps,
-        }
+        self.with_other(remote, "cross join with:".into(), other)
+    }
+
+    /// `remote` combining this frame with `other`: the plan lists `other`'s steps, indented.
+    fn with_other(&self, remote: Remote, step: String, other: &SparkFrame) -> SparkFrame {
+        let mut next = self.then(remote, step);
+        next.steps
+            .extend(other.steps.iter().map(|s| format!("    {s}")));
+        next
     }
 
     /// Sorts by the columns, ascending.

@@ -204,16 +204,21 @@ fn complete(names: &[String]) -> String {
         .join(" AND ")
 }
 
+/// `frame` restricted to the rows with a value in every one of `names`.
+fn complete_rows(frame: &SparkFrame, names: &[String]) -> SparkFrame {
+    frame.derived(
+        frame
+            .remote()
+            .filter(spark_connect::functions::expr(&complete(names))),
+        "filter complete rows".into(),
+    )
+}
+
 /// [`crate::stats::corr`] on the cluster.
 pub(crate) fn corr(frame: &SparkFrame, method: CorrMethod) -> Result<DataFrame> {
     const OP: &str = "corr";
     let names = numeric_columns(frame, OP)?;
-    let complete_rows = frame.derived(
-        frame
-            .remote()
-            .filter(spark_connect::functions::expr(&complete(&names))),
-        "filter complete rows".into(),
-    );
+    let complete_rows = complete_rows(frame, &names);
     // The columns the Pearson aggregation reads: the values, or their average ranks.
     let (input, columns): (SparkFrame, Vec<String>) = match method {
         CorrMethod::Pearson => (complete_rows, names.iter().map(|n| value(n)).collect()),
@@ -296,12 +301,7 @@ pub(crate) fn ols(frame: &SparkFrame, y: &str, x: &[&str]) -> Result<Ols> {
     let m = names.len();
     // The complete rows first, then plain aggregates: a FILTER clause on each of the
     // (k+1)(k+2)/2 aggregates evaluates the condition that many times a row.
-    let complete_rows = frame.derived(
-        frame
-            .remote()
-            .filter(spark_connect::functions::expr(&complete(&names))),
-        "filter complete rows".into(),
-    );
+    let complete_rows = complete_rows(frame, &names);
     let mut exprs = vec!["count(*) AS n".to_string()];
     for (a, name) in names.iter().enumerate() {
         exprs.push(format!("avg({}) AS m{a}", value(name)));
