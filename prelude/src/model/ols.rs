@@ -10,7 +10,7 @@ use super::summary::Summary;
 use crate::dataset::Dataset;
 use crate::display::{MimeBundle, Render};
 use crate::error::{Error, Result};
-use crate::stats::columns::Values;
+use crate::stats::columns::ChunkedValues;
 
 /// Rows per block of the parallel QR: a block of [1 x y] stays in the L2 cache.
 const QR_BLOCK: usize = 4096;
@@ -94,11 +94,12 @@ pub fn ols<D: Dataset + ?Sized>(data: &D, y: &str, x: &[&str]) -> Result<Ols> {
 pub(crate) fn ols_frame(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
     const OP: &str = "ols";
     let endog = checked_values(df, y, OP)?;
-    // In parallel: a chunked column (as read from Parquet) is copied to be contiguous.
-    let exog = x
-        .par_iter()
+    // The design's columns after `const`: the regressors, then y (left in polars' chunks).
+    let mut columns = x
+        .iter()
         .map(|name| checked_values(df, name, OP))
         .collect::<Result<Vec<_>>>()?;
+    columns.push(endog);
     if x.is_empty() {
         return Err(Error::InvalidParameter {
             operation: OP,
@@ -107,21 +108,29 @@ pub(crate) fn ols_frame(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
             rule: "at least one regressor column (the intercept `const` is added)",
         });
     }
-    let ys = endog.as_slice();
-    let xs: Vec<&[f64]> = exog.iter().map(Values::as_slice).collect();
     // Rows used: all of them unless a value is missing (null or NaN).
-    let any_missing = ys
-        .iter()
-        .chain(xs.iter().flat_map(|c| c.iter()))
-        .any(|v| v.is_nan());
-    let keep: Option<Vec<usize>> = any_missing.then(|| {
-        (0..df.height())
-            .filter(|&i| !ys[i].is_nan() && xs.iter().all(|c| !c[i].is_nan()))
-            .collect()
-    });
-    let row = |r: usize| keep.as_ref().map_or(r, |k| k[r]);
-    let n = keep.as_ref().map_or(df.height(), Vec::len);
+    let any_missing = columns.par_iter().any(ChunkedValues::has_missing);
+    let height = df.height();
+    let blocks: Vec<(usize, usize)> = (0..height.div_ceil(QR_BLOCK))
+        .map(|b| (b * QR_BLOCK, ((b + 1) * QR_BLOCK).min(height)))
+        .collect();
     let k = x.len() + 1;
+    let width = k + 1;
+
+    // Householder QR of [1 x y], by blocks of rows in parallel, then of the stacked R factors
+    // (TSQR): as accurate as one QR of the whole design, without forming it or Q. With y as
+    // the last column, R's last column holds Qᵀy and its corner |R[k,k]| = ‖resid‖.
+    let factors: Vec<(DMatrix<f64>, usize)> = blocks
+        .par_iter()
+        .map(|&(lo, hi)| {
+            let a = design_block(&columns, lo, hi, any_missing);
+            let kept = a.nrows();
+            let r = if kept == 0 { a } else { a.qr().r() };
+            (r, kept)
+        })
+        .collect();
+    let kept: Vec<usize> = factors.iter().map(|(_, kept)| *kept).collect();
+    let n: usize = kept.iter().sum();
     if n <= k {
         return Err(Error::InvalidParameter {
             operation: OP,
@@ -130,36 +139,16 @@ pub(crate) fn ols_frame(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
             rule: "more rows without nulls than parameters (regressors + const)",
         });
     }
-
-    // Householder QR of [1 x y], by blocks of rows in parallel, then of the stacked R factors
-    // (TSQR): as accurate as one QR of the whole design, without forming it or Q. With y as
-    // the last column, R's last column holds Qᵀy and its corner |R[k,k]| = ‖resid‖.
-    let width = k + 1;
-    let blocks: Vec<DMatrix<f64>> = (0..n.div_ceil(QR_BLOCK))
-        .into_par_iter()
-        .map(|b| {
-            let (lo, hi) = (b * QR_BLOCK, ((b + 1) * QR_BLOCK).min(n));
-            let a = DMatrix::from_fn(hi - lo, width, |r, c| {
-                let i = row(lo + r);
-                match c {
-                    0 => 1.0,
-                    c if c == width - 1 => ys[i],
-                    c => xs[c - 1][i],
-                }
-            });
-            a.qr().r()
-        })
-        .collect();
-    let r = if blocks.len() == 1 {
-        blocks
+    let r = if factors.len() == 1 {
+        factors
             .into_iter()
             .next()
-            .unwrap_or_else(|| DMatrix::zeros(width, width))
+            .map_or_else(|| DMatrix::zeros(width, width), |(r, _)| r)
     } else {
-        let rows: usize = blocks.iter().map(DMatrix::nrows).sum();
+        let rows: usize = factors.iter().map(|(r, _)| r.nrows()).sum();
         let mut stacked = DMatrix::zeros(rows, width);
         let mut at = 0;
-        for block in &blocks {
+        for (block, _) in &factors {
             stacked.rows_mut(at, block.nrows()).copy_from(block);
             at += block.nrows();
         }
@@ -168,6 +157,9 @@ pub(crate) fn ols_frame(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
     let rxx = r.view((0, 0), (k, k)).into_owned();
     let qty = r.view((0, k), (k, 1)).into_owned();
     let ssr = r[(k, k)] * r[(k, k)];
+    // Q's first column is the constant 1/√n, so (Qᵀy)₀² = n ȳ² and the rest of R's last
+    // column holds the centred total sum of squares, without a pass over y or cancellation.
+    let centered_tss: f64 = (1..=k).map(|i| r[(i, k)] * r[(i, k)]).sum();
     let singular = || Error::InvalidParameter {
         operation: OP,
         name: "x",
@@ -189,24 +181,36 @@ pub(crate) fn ols_frame(df: &DataFrame, y: &str, x: &[&str]) -> Result<Ols> {
     // (XᵀX)⁻¹ = R⁻¹ R⁻ᵀ; only its diagonal is needed: the squared row norms of R⁻¹.
     let cov_diag: Vec<f64> = (0..k).map(|i| r_inv.row(i).norm_squared()).collect();
 
+    // Fitted values and residuals, block by block again, each block's into its own slices.
     let beta_v: Vec<f64> = beta.iter().copied().collect();
-    let fitted: Vec<f64> = (0..n)
-        .into_par_iter()
-        .map(|r| {
-            let i = row(r);
-            beta_v[0]
-                + xs.iter()
-                    .zip(&beta_v[1..])
-                    .map(|(c, b)| b * c[i])
-                    .sum::<f64>()
-        })
-        .collect();
-    let resid: Vec<f64> = (0..n)
-        .into_par_iter()
-        .map(|r| ys[row(r)] - fitted[r])
-        .collect();
-    let mean_y = (0..n).map(|r| ys[row(r)]).sum::<f64>() / n as f64;
-    let centered_tss: f64 = (0..n).map(|r| (ys[row(r)] - mean_y).powi(2)).sum();
+    let mut resid = vec![0.0; n];
+    let mut fitted = vec![0.0; n];
+    let mut outputs = Vec::with_capacity(blocks.len());
+    let (mut resid_rest, mut fitted_rest) = (resid.as_mut_slice(), fitted.as_mut_slice());
+    for &rows in &kept {
+        let (r, r_rest) = resid_rest.split_at_mut(rows);
+        let (f, f_rest) = fitted_rest.split_at_mut(rows);
+        outputs.push((r, f));
+        (resid_rest, fitted_rest) = (r_rest, f_rest);
+    }
+    blocks
+        .par_iter()
+        .zip(outputs)
+        .for_each(|(&(lo, hi), (resid, fitted))| {
+            let a = design_block(&columns, lo, hi, any_missing);
+            let rows = a.nrows();
+            let data = a.as_slice();
+            // Column by column (contiguous, vectorised) rather than row by row.
+            fitted.fill(beta_v[0]);
+            for (j, b) in beta_v.iter().enumerate().skip(1) {
+                for (f, v) in fitted.iter_mut().zip(&data[j * rows..(j + 1) * rows]) {
+                    *f += b * v;
+                }
+            }
+            for ((e, f), y) in resid.iter_mut().zip(fitted.iter()).zip(&data[k * rows..]) {
+                *e = y - f;
+            }
+        });
     // The singular values of the design are those of R (Q has orthonormal columns).
     let singular_values = rxx.singular_values();
     let (smax, smin) = singular_values
@@ -612,9 +616,8 @@ pub(super) fn numeric_column(
     Ok(cast.f64()?.iter().collect())
 }
 
-/// `name`'s values as one `f64` slice (nulls as NaN), or the error naming the missing column
-/// or its dtype.
-fn checked_values(df: &DataFrame, name: &str, operation: &'static str) -> Result<Values> {
+/// `name`'s values (nulls as NaN), or the error naming the missing column or its dtype.
+fn checked_values(df: &DataFrame, name: &str, operation: &'static str) -> Result<ChunkedValues> {
     let column = df
         .column(name)
         .map_err(|_| Error::column_not_found(operation, name, df))?;
@@ -626,7 +629,36 @@ fn checked_values(df: &DataFrame, name: &str, operation: &'static str) -> Result
             expected: "a numeric (float or integer) column",
         });
     }
-    Values::of(column)
+    ChunkedValues::of(column)
+}
+
+/// Rows `lo..hi` of the design [1 x… y] (`columns` are x… y), without the rows holding a
+/// missing value when there are any.
+fn design_block(
+    columns: &[ChunkedValues],
+    lo: usize,
+    hi: usize,
+    any_missing: bool,
+) -> DMatrix<f64> {
+    let rows = hi - lo;
+    let mut data = vec![0.0; rows * (columns.len() + 1)];
+    let (ones, rest) = data.split_at_mut(rows);
+    ones.fill(1.0);
+    for (column, out) in columns.iter().zip(rest.chunks_mut(rows)) {
+        column.copy_rows(lo, out);
+    }
+    let a = DMatrix::from_vec(rows, columns.len() + 1, data);
+    if !any_missing {
+        return a;
+    }
+    let complete: Vec<usize> = (0..rows)
+        .filter(|&r| a.row(r).iter().all(|v| !v.is_nan()))
+        .collect();
+    if complete.len() == rows {
+        a
+    } else {
+        a.select_rows(&complete)
+    }
 }
 
 /// A frame with a `term` column of `fit`'s term names, then `columns`.
@@ -732,6 +764,47 @@ mod tests {
         assert!(text.contains("2 rows with a null or NaN"), "{text}");
         let predicted = fit.predict(&df).unwrap();
         assert_eq!(predicted.null_count(), 1);
+    }
+
+    #[test]
+    fn many_chunks_and_blocks_with_missing_rows_fit_as_the_complete_rows() {
+        // Three chunks that do not line up with the QR blocks, nulls and NaNs in all columns.
+        let part = |from: usize, to: usize| {
+            let value = |i: usize, salt: f64| ((i as f64) * 0.37 + salt).sin() * 10.0;
+            let gap = |i: usize, every: usize, v: f64| (i % every != 3).then_some(v);
+            df!(
+                "y" => (from..to).map(|i| gap(i, 97, 1.5 + 2.0 * value(i, 0.1) - value(i, 0.7) + value(i, 2.3) * 0.1)).collect::<Vec<_>>(),
+                "a" => (from..to).map(|i| gap(i, 101, value(i, 0.1))).collect::<Vec<_>>(),
+                "b" => (from..to).map(|i| if i % 89 == 5 { f64::NAN } else { value(i, 0.7) }).collect::<Vec<_>>(),
+            )
+            .unwrap()
+        };
+        let mut df = part(0, 3000);
+        df.vstack_mut(&part(3000, 7001)).unwrap();
+        df.vstack_mut(&part(7001, 10_000)).unwrap();
+        assert_eq!(df.first_col_n_chunks(), 3);
+        let fit = ols(&df, "y", &["a", "b"]).unwrap();
+        let complete = df
+            .lazy()
+            .filter(col("b").is_not_nan())
+            .collect()
+            .unwrap()
+            .drop_nulls::<String>(None)
+            .unwrap();
+        let reference = ols(&complete, "y", &["a", "b"]).unwrap();
+        assert_eq!(fit.nobs(), complete.height() as f64);
+        assert_eq!(fit.dropped(), 10_000 - complete.height());
+        assert_eq!(fit.resid().len(), complete.height());
+        for (got, expected) in fit.params().iter().zip(reference.params()) {
+            assert!(close(*got, *expected, 1e-12), "{got} vs {expected}");
+        }
+        assert!(close(fit.rsquared(), reference.rsquared(), 1e-12));
+        let resid = fit.resid();
+        let expected = reference.resid();
+        let (resid, expected) = (resid.f64().unwrap(), expected.f64().unwrap());
+        for (got, want) in resid.into_no_null_iter().zip(expected.into_no_null_iter()) {
+            assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+        }
     }
 
     #[test]

@@ -114,3 +114,93 @@ impl Values {
         }
     }
 }
+
+/// A numeric column's values left in polars' chunks and copied out a range of rows at a time,
+/// nulls as NaN.
+///
+/// A 10M-row column read from Parquet comes in many chunks. Computations that go over the
+/// rows in blocks (the QR of [`ols`](crate::model::ols())) read them through this rather than
+/// through [`Values`], whose contiguous copy of every column costs more than the fit itself.
+pub(crate) struct ChunkedValues {
+    ca: Float64Chunked,
+    /// The first row of each chunk, then the number of rows.
+    starts: Vec<usize>,
+}
+
+impl ChunkedValues {
+    /// The values of `column` (which must be numeric: check the dtype first).
+    pub(crate) fn of(column: &Column) -> Result<ChunkedValues> {
+        let ca = column.cast(&DataType::Float64)?.f64()?.clone();
+        let mut starts = Vec::with_capacity(ca.chunks().len() + 1);
+        starts.push(0);
+        for array in ca.downcast_iter() {
+            starts.push(starts[starts.len() - 1] + array.len());
+        }
+        Ok(ChunkedValues { ca, starts })
+    }
+
+    /// Whether any value is null or NaN.
+    pub(crate) fn has_missing(&self) -> bool {
+        self.ca.null_count() > 0
+            || self
+                .ca
+                .downcast_iter()
+                .any(|array| array.values().iter().any(|v| v.is_nan()))
+    }
+
+    /// Copies rows `from..from + out.len()` into `out`, nulls as NaN.
+    ///
+    /// # Panics
+    ///
+    /// If the rows are not all in the column (a bug of the caller, not bad input).
+    pub(crate) fn copy_rows(&self, from: usize, out: &mut [f64]) {
+        let mut row = from;
+        let mut filled = 0;
+        // The chunk holding `row`: the last one starting at or before it.
+        let mut chunk = self.starts.partition_point(|&s| s <= row) - 1;
+        while filled < out.len() {
+            let array = self
+                .ca
+                .downcast_get(chunk)
+                .expect("copy_rows: rows past the end of the column");
+            let offset = row - self.starts[chunk];
+            let take = (array.len() - offset).min(out.len() - filled);
+            let target = &mut out[filled..filled + take];
+            target.copy_from_slice(&array.values()[offset..offset + take]);
+            if let Some(validity) = array.validity() {
+                for (i, v) in target.iter_mut().enumerate() {
+                    if !validity.get_bit(offset + i) {
+                        *v = f64::NAN;
+                    }
+                }
+            }
+            filled += take;
+            row += take;
+            chunk += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunked_values_copy_across_chunks_with_nulls_as_nan() -> Result<()> {
+        let mut a = Series::new("a".into(), [Some(1.0), None, Some(3.0)]);
+        a.append(&Series::new("a".into(), [4.0, 5.0]))?;
+        a.append(&Series::new("a".into(), [Some(6.0), Some(f64::NAN)]))?;
+        let values = ChunkedValues::of(&a.into_column())?;
+        assert!(values.has_missing());
+        let mut out = vec![0.0; 5];
+        values.copy_rows(1, &mut out);
+        assert!(out[0].is_nan());
+        assert_eq!(&out[1..], &[3.0, 4.0, 5.0, 6.0]);
+        let mut one = [0.0];
+        values.copy_rows(4, &mut one);
+        assert_eq!(one, [5.0]);
+        let ints = ChunkedValues::of(&Column::new("i".into(), [1i64, 2]))?;
+        assert!(!ints.has_missing());
+        Ok(())
+    }
+}
