@@ -47,6 +47,9 @@ for round in 1 2 3; do
   run_test bench_consume_eddy EDDY_BENCH_TOPIC="$topic" EDDY_BENCH_N="$N"
   run_test bench_consume_bare_rdkafka EDDY_BENCH_TOPIC="$topic" EDDY_BENCH_N="$N"
   taskset -c "$CORE" "$PYTHON" "$HERE/consume.py" "$EDDY_KAFKA" "$topic" "$N"
+  # The floors: librdkafka's own per-message cost under each side, nothing parsed.
+  run_test bench_consume_poll_only EDDY_BENCH_TOPIC="$topic" EDDY_BENCH_N="$N"
+  taskset -c "$CORE" "$PYTHON" "$HERE/consume.py" "$EDDY_KAFKA" "$topic" "$N" --poll-only
 done
 echo "# latency: $((RATE * 20)) quotes at $RATE/s"
 run_test bench_latency_eddy EDDY_BENCH_TOPIC="$topic-latency" EDDY_BENCH_N="$((RATE * 20))" EDDY_BENCH_RATE="$RATE"

@@ -128,6 +128,39 @@ fn bench_consume_bare_rdkafka() {
     );
 }
 
+/// The floor under every consumer built on librdkafka: messages polled one by one and
+/// dropped, only their payload bytes counted (no JSON, no columns).
+#[test]
+#[ignore = "benchmark: run by bench/stream/run.sh"]
+fn bench_consume_poll_only() {
+    let Some((topic, n)) = params() else { return };
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .set("group.id", group())
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[&topic]).unwrap();
+    let (mut got, mut bytes) = (0, 0);
+    let mut t0 = None;
+    while got < n {
+        let Some(m) = consumer.poll(Duration::from_millis(100)) else {
+            continue;
+        };
+        let m = m.unwrap();
+        t0.get_or_insert_with(Instant::now);
+        bytes += m.payload().map_or(0, <[u8]>::len);
+        got += 1;
+    }
+    let secs = t0.map_or(0.0, |t| t.elapsed().as_secs_f64());
+    std::hint::black_box(bytes);
+    println!(
+        "BENCH,rdkafka poll only (no parsing),{got},{secs:.3},{:.0}",
+        got as f64 / secs
+    );
+}
+
 /// End to end: quotes produced at `EDDY_BENCH_RATE` per second with `ts` = their send time,
 /// consumed in 1 s batches; latency = when the batch is available − `ts`.
 #[test]
