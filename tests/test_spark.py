@@ -172,6 +172,44 @@ def test_pyspark_on_the_same_data_agrees(kernel, spark_cluster: SparkCluster, tm
         py.stop()
 
 
+def test_stream_to_parquet_to_spark(kernel, spark_cluster: SparkCluster, tmp_path) -> None:
+    """Stream → files → Spark: the replayed quotes written by ParquetSink (one file per batch
+    and day) are read by Spark as one table with a `date` partition column, every quote once,
+    and PySpark reading the same directory sees the same rows."""
+    from pyspark.sql import SparkSession
+
+    out_dir = tmp_path / "quotes"
+    cell = kernel.ok(
+        f'let spark = spark("{spark_cluster.url}")?;\n'
+        'let wide = sp500()?.select(["Date", "JPM", "KO"])?.head(Some(300));\n'
+        f'let mut sink = ParquetSink::new("{out_dir}")?;\n'
+        "let mut batches = 0;\n"
+        "for b in Stream::replay(&wide).foreach_batch(move |b| sink.write(b).map(drop))"
+        '.batches(Trigger::event_time("4w"))? { b?; batches += 1; }\n'
+        f'let files = spark.read_parquet("{out_dir}")?;\n'
+        'println!("BATCHES {batches}");\n'
+        'println!("COUNT {}", files.count()?);\n'
+        + csv_cell('files.group_by(&["symbol"]).agg(&["count(*) AS n", "sum(price) AS total", '
+                   '"count(DISTINCT date) AS days"]).sort(&["symbol"]).collect()?', "g")
+    )
+    out = cell.stream()
+    assert int(out.split("BATCHES ", 1)[1].split()[0]) > 10
+    assert int(out.split("COUNT ", 1)[1].split()[0]) == 600
+    g = parse_csv(out, "g").set_index("symbol")
+    wide = prices().head(300)
+    for s in ["JPM", "KO"]:
+        assert g.loc[s, "n"] == 300 and g.loc[s, "days"] == 300
+        assert rel(g.loc[s, "total"], wide[s].sum()) <= 1e-12
+    py = SparkSession.builder.remote(spark_cluster.url).getOrCreate()
+    try:
+        frame = py.read.parquet(str(out_dir))
+        assert "date" in frame.columns
+        assert frame.count() == 600
+        assert frame.select("symbol", "ts").distinct().count() == 600
+    finally:
+        py.stop()
+
+
 def driver_api(path: str) -> object:
     """The Connect server's driver REST API (services/spark.sh's cluster)."""
     with urllib.request.urlopen(f"http://127.0.0.1:4040/api/v1/{path}", timeout=10) as r:

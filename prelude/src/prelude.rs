@@ -51,8 +51,8 @@ pub use crate::stats::{
 pub use crate::store::{Consistency, Store};
 #[doc(no_inline)]
 pub use crate::stream::{
-    Batches, IntoQuotes, Market, Quote, RunningStream, Span, Speed, State, Stream, StreamState,
-    StreamStats, Trigger, create_topic, replay_to_kafka,
+    Batches, IntoQuotes, Market, ParquetSink, Quote, RunningStream, Span, Speed, State, Stream,
+    StreamState, StreamStats, Trigger, create_topic, replay_to_kafka,
 };
 
 /// Calendar dates, as in `NaiveDate::from_ymd_opt(2020, 1, 1)` to compare with a `Date` column.

@@ -305,11 +305,23 @@ impl std::fmt::Debug for Spark {
 }
 
 fn open(operation: &'static str, url: &str) -> Result<SparkSession> {
-    SparkSessionBuilder::new()
+    let session = SparkSessionBuilder::new()
         .remote(url)
         .get_or_create()
-        .map_err(|e| spark_error(operation, e))
+        .map_err(|e| spark_error(operation, e))?;
+    // `corr` and `ols` aggregate (k+1)(k+2)/2 sums at once (231 for 20 columns): past
+    // Spark's default of 100 fields an aggregation is not compiled to Java code but
+    // interpreted, 2–3× slower (measured in docs/spark.md).
+    session
+        .conf()
+        .set("spark.sql.codegen.maxFields", CODEGEN_MAX_FIELDS)
+        .map_err(|e| spark_error(operation, e))?;
+    Ok(session)
 }
+
+/// The session's `spark.sql.codegen.maxFields`: whole-stage code generation up to this many
+/// fields (Spark's default is 100).
+const CODEGEN_MAX_FIELDS: &str = "2000";
 
 /// `sc://host:port/;params` → (host, port); the port defaults to 15002 as in PySpark.
 fn host_port(url: &str) -> Result<(String, u16)> {

@@ -1,5 +1,6 @@
-//! `describe`, `corr` and `ols` of a [`SparkFrame`], each one aggregation on the cluster
-//! (Spearman: ranking windows, then one aggregation), finished here with the prelude's code.
+//! `describe`, `corr` and `ols` of a [`SparkFrame`]: `describe` one aggregation on the
+//! cluster, `corr` and `ols` two (the means, then the centred cross-products; Spearman ranks
+//! with windows first), finished here with the prelude's code.
 //!
 //! Missing values are handled as the local functions do: NaN counts as missing
 //! (`nanvl(v, NULL)`), `describe` skips missing values per column, `corr` and `ols` use the
@@ -30,6 +31,12 @@ fn value(name: &str) -> String {
         "nanvl(CAST({} AS DOUBLE), CAST(NULL AS DOUBLE))",
         ident(name)
     )
+}
+
+/// The column as a double, for rows already known complete (see [`complete_rows`]): without
+/// `value`'s NaN test, which would run once per use, (k+1)(k+2)/2 times a row in [`moments`].
+fn plain(name: &str) -> String {
+    format!("CAST({} AS DOUBLE)", ident(name))
 }
 
 fn is_numeric(spark_type: &str) -> bool {
@@ -214,6 +221,64 @@ fn complete_rows(frame: &SparkFrame, names: &[String]) -> SparkFrame {
     )
 }
 
+/// n, the means and the centred cross-products Σ(vᵢ − v̄ᵢ)(vⱼ − v̄ⱼ) (row-major m × m) of the
+/// SQL expressions `columns` over all rows of `frame`: the sufficient statistics of
+/// [`corr`] and [`ols`], in two aggregations.
+///
+/// First n and the means, then sums of products of the values less those means, corrected
+/// by the sums of the deviations themselves (Σ(a − m̂)(b − m̂) − Σ(a − m̂)Σ(b − m̂)/n is exact
+/// for means m̂ off by their rounding): as accurate as a one-pass update, and plain `sum`s
+/// are what Spark aggregates fastest. Spark's `covar_pop` and `corr`, one per pair, keep a
+/// buffer of four to six fields each, updated with divisions: with 20 columns (210 pairs)
+/// the aggregation no longer compiles into one generated method and runs several times
+/// slower (docs/benchmarks.md).
+fn moments(
+    frame: &SparkFrame,
+    operation: &'static str,
+    columns: &[String],
+) -> Result<(f64, Vec<f64>, Vec<f64>)> {
+    let m = columns.len();
+    let mut exprs = vec!["count(*) AS n".to_string()];
+    exprs.extend(
+        columns
+            .iter()
+            .enumerate()
+            .map(|(a, c)| format!("avg({c}) AS m{a}")),
+    );
+    let row = aggregate(frame, operation, exprs)?;
+    let n = scalar(&row, "n")?;
+    let mean = (0..m)
+        .map(|a| scalar(&row, &format!("m{a}")))
+        .collect::<Result<Vec<_>>>()?;
+    // Each mean as a double literal: Rust's shortest representation that round-trips, which
+    // Spark's string-to-double cast reads exactly (NaN and inf included).
+    let centred: Vec<String> = columns
+        .iter()
+        .zip(&mean)
+        .map(|(c, m)| format!("({c} - CAST('{m:?}' AS DOUBLE))"))
+        .collect();
+    let mut exprs = Vec::with_capacity(m * (m + 3) / 2);
+    for (a, ca) in centred.iter().enumerate() {
+        exprs.push(format!("sum({ca}) AS s{a}"));
+        for (b, cb) in centred.iter().enumerate().take(a + 1) {
+            exprs.push(format!("sum({ca} * {cb}) AS c{a}_{b}"));
+        }
+    }
+    let row = aggregate(frame, operation, exprs)?;
+    let deviation = (0..m)
+        .map(|a| scalar(&row, &format!("s{a}")))
+        .collect::<Result<Vec<_>>>()?;
+    let mut comoment = vec![0.0; m * m];
+    for a in 0..m {
+        for b in 0..=a {
+            let c = scalar(&row, &format!("c{a}_{b}"))? - deviation[a] * deviation[b] / n;
+            comoment[a * m + b] = c;
+            comoment[b * m + a] = c;
+        }
+    }
+    Ok((n, mean, comoment))
+}
+
 /// [`crate::stats::corr`] on the cluster.
 pub(crate) fn corr(frame: &SparkFrame, method: CorrMethod) -> Result<DataFrame> {
     const OP: &str = "corr";
@@ -221,7 +286,7 @@ pub(crate) fn corr(frame: &SparkFrame, method: CorrMethod) -> Result<DataFrame> 
     let complete_rows = complete_rows(frame, &names);
     // The columns the Pearson aggregation reads: the values, or their average ranks.
     let (input, columns): (SparkFrame, Vec<String>) = match method {
-        CorrMethod::Pearson => (complete_rows, names.iter().map(|n| value(n)).collect()),
+        CorrMethod::Pearson => (complete_rows, names.iter().map(|n| plain(n)).collect()),
         CorrMethod::Spearman => {
             // Average ranks (ties share the mean of their ranks), as scipy's rankdata: a
             // window over the whole frame per column, so each is a global sort.
@@ -257,22 +322,21 @@ pub(crate) fn corr(frame: &SparkFrame, method: CorrMethod) -> Result<DataFrame> 
         }
     };
     let k = names.len();
-    let mut exprs = vec!["count(*) AS n".to_string()];
-    for (i, c) in columns.iter().enumerate() {
-        exprs.push(format!("stddev_samp({c}) AS s{i}"));
-        for (j, d) in columns.iter().enumerate().take(i) {
-            exprs.push(format!("corr({c}, {d}) AS r{i}_{j}"));
-        }
-    }
-    let row = aggregate(&input, OP, exprs)?;
-    let n = scalar(&row, "n")?;
+    let (n, mean, comoment) = moments(&input, OP, &columns)?;
+    // A column's variance counts as zero within the rounding of values of its size (a
+    // constant column's shifted sums are a few ulps, not exactly 0).
+    let spread = |i: usize| comoment[i * k + i] > n * (8.0 * f64::EPSILON * mean[i]).powi(2);
     let mut matrix = vec![vec![f64::NAN; k]; k];
     if n >= 2.0 {
         for i in 0..k {
-            let si = scalar(&row, &format!("s{i}"))?;
-            matrix[i][i] = if si > 0.0 { 1.0 } else { f64::NAN };
+            matrix[i][i] = if spread(i) { 1.0 } else { f64::NAN };
             for j in 0..i {
-                let r = scalar(&row, &format!("r{i}_{j}"))?.clamp(-1.0, 1.0);
+                let r = if spread(i) && spread(j) {
+                    (comoment[i * k + j] / (comoment[i * k + i] * comoment[j * k + j]).sqrt())
+                        .clamp(-1.0, 1.0)
+                } else {
+                    f64::NAN
+                };
                 matrix[i][j] = r;
                 matrix[j][i] = r;
             }
@@ -282,8 +346,8 @@ pub(crate) fn corr(frame: &SparkFrame, method: CorrMethod) -> Result<DataFrame> 
 }
 
 /// [`crate::model::ols`] on the cluster: n, the means and the centred cross-products of the
-/// complete rows in one aggregation (plus a count of all rows for the dropped ones; Spark's `covar_pop` merges partitions with the same
-/// pairwise formula as [`OlsAccumulator`]), then the fit and its inference here.
+/// complete rows ([`moments`], plus a count of all rows for the dropped ones), then the fit
+/// and its inference here, by [`OlsAccumulator`].
 pub(crate) fn ols(frame: &SparkFrame, y: &str, x: &[&str]) -> Result<Ols> {
     const OP: &str = "ols";
     if x.is_empty() {
@@ -298,34 +362,9 @@ pub(crate) fn ols(frame: &SparkFrame, y: &str, x: &[&str]) -> Result<Ols> {
     wanted.push(y);
     check_columns(frame, OP, &wanted)?;
     let names: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
-    let m = names.len();
-    // The complete rows first, then plain aggregates: a FILTER clause on each of the
-    // (k+1)(k+2)/2 aggregates evaluates the condition that many times a row.
-    let complete_rows = complete_rows(frame, &names);
-    let mut exprs = vec!["count(*) AS n".to_string()];
-    for (a, name) in names.iter().enumerate() {
-        exprs.push(format!("avg({}) AS m{a}", value(name)));
-        for b in 0..=a {
-            exprs.push(format!(
-                "covar_pop({}, {}) AS c{a}_{b}",
-                value(name),
-                value(&names[b])
-            ));
-        }
-    }
+    let columns: Vec<String> = names.iter().map(|n| plain(n)).collect();
     let total = frame.count()? as f64;
-    let row = aggregate(&complete_rows, OP, exprs)?;
-    let n = scalar(&row, "n")?;
-    let mut mean = vec![0.0; m];
-    let mut comoment = vec![0.0; m * m];
-    for a in 0..m {
-        mean[a] = scalar(&row, &format!("m{a}"))?;
-        for b in 0..=a {
-            let c = scalar(&row, &format!("c{a}_{b}"))? * n;
-            comoment[a * m + b] = c;
-            comoment[b * m + a] = c;
-        }
-    }
+    let (n, mean, comoment) = moments(&complete_rows(frame, &names), OP, &columns)?;
     let dropped = (total - n).max(0.0) as usize;
     OlsAccumulator::from_moments(y, x, n, mean, comoment, dropped).fit()
 }

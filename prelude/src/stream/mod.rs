@@ -14,7 +14,8 @@
 //!   time (`Trigger::event_time("1d")`: deterministic, Kafka and the replay give the same
 //!   batches). Lengths are [`Span`]s: `"500ms"`, `"5d"` (polars' syntax) or a `Duration`.
 //! - Operators: `map`, `filter`, `window(length, slide)`, `reduce_by_key`,
-//!   `update_state_by_key`, and `foreach_batch` for sinks.
+//!   `update_state_by_key`, and `foreach_batch` for sinks: a store's upsert, or a
+//!   [`ParquetSink`] (Parquet files by day, for Spark).
 //! - Producers: [`replay_to_kafka`] (prices or a market's quotes, at × real time or
 //!   [`Speed::Max`]) and [`create_topic`].
 //!
@@ -72,6 +73,8 @@ pub mod market;
 #[doc(hidden)]
 pub mod ops;
 #[doc(hidden)]
+pub mod parquet;
+#[doc(hidden)]
 pub mod quote;
 mod replay;
 #[doc(hidden)]
@@ -96,6 +99,7 @@ pub use frame::IntoQuotes;
 pub use kafka::{Produced, Speed, create_topic, replay_to_kafka};
 pub use market::Market;
 pub use ops::State;
+pub use parquet::ParquetSink;
 pub use quote::{Malformed, Quote};
 pub use running::RunningStream;
 pub use stats::{StreamState, StreamStats};
