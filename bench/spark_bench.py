@@ -193,7 +193,7 @@ def main() -> None:
             sys.path.insert(0, {str(HERE)!r})
             from spark_bench import pyspark_suite
             from pyspark.sql import SparkSession
-            s = (SparkSession.builder.master("local[2]").config("spark.driver.memory", "6g")
+            s = (SparkSession.builder.master("local[2]").config("spark.api.mode", "classic").config("spark.driver.memory", "6g")
                  .config("spark.ui.enabled", "false").getOrCreate())
             print("RESULTS " + json.dumps(pyspark_suite(s, {str(data)!r}, {args.repeat}, "classic PySpark local[2]")))
         """)

@@ -50,6 +50,37 @@ impl Default for Moments {
 const PAIRWISE_BLOCK: usize = 2048;
 
 impl Moments {
+    /// The moments of `n` values from sums computed elsewhere (a cluster's aggregation): their
+    /// `min` and `max`, and the sums Σd, Σd², Σd³, Σd⁴ of their deviations d = v − `shift`
+    /// from a `shift` near the mean. The central sums follow exactly from those (binomial
+    /// expansion about the mean correction Σd / n).
+    pub(crate) fn from_shifted_sums(
+        n: u64,
+        shift: f64,
+        sums: [f64; 4],
+        min: f64,
+        max: f64,
+    ) -> Self {
+        if n == 0 {
+            return Moments::new();
+        }
+        let [s1, s2, s3, s4] = sums;
+        let count = n as f64;
+        let delta = s1 / count;
+        let m2 = (s2 - count * delta * delta).max(0.0);
+        let m3 = s3 - 3.0 * delta * s2 + 2.0 * count * delta.powi(3);
+        let m4 = s4 - 4.0 * delta * s3 + 6.0 * delta * delta * s2 - 3.0 * count * delta.powi(4);
+        Moments {
+            n,
+            mean: shift + delta,
+            m2,
+            m3,
+            m4: m4.max(0.0),
+            min,
+            max,
+        }
+    }
+
     /// The moments of no values: count 0, every statistic NaN.
     ///
     /// ```
@@ -377,6 +408,36 @@ impl Render for Moments {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moments_from_shifted_sums_equal_the_direct_ones() {
+        let x = [1.0, 2.0, 3.0, 10.0, 2.5, 7.25];
+        let direct = Moments::from_slice(&x);
+        // The shift is the cluster's mean: near the exact one (far shifts lose digits, as any
+        // expansion about a point far from the mean does).
+        for shift in [direct.mean(), direct.mean() * (1.0 + 1e-12), 3.0] {
+            let sum = |p: i32| x.iter().map(|v| (v - shift).powi(p)).sum::<f64>();
+            let shifted =
+                Moments::from_shifted_sums(6, shift, [sum(1), sum(2), sum(3), sum(4)], 1.0, 10.0);
+            for (got, want) in [
+                (shifted.mean(), direct.mean()),
+                (shifted.std(), direct.std()),
+                (shifted.skew(), direct.skew()),
+                (shifted.kurt(), direct.kurt()),
+            ] {
+                assert!(
+                    (got - want).abs() <= 1e-10 * want.abs().max(1.0),
+                    "{shift}: {got} vs {want}"
+                );
+            }
+        }
+        assert_eq!(
+            Moments::from_shifted_sums(0, 0.0, [f64::NAN; 4], f64::NAN, f64::NAN).count(),
+            0
+        );
+        let constant = Moments::from_shifted_sums(3, 2.0, [0.0; 4], 2.0, 2.0);
+        assert_eq!((constant.std(), constant.skew()), (0.0, 0.0));
+    }
 
     /// xorshift64*, a deterministic generator for tests.
     struct XorShift(u64);
