@@ -522,7 +522,9 @@ fn cassandra_store(
 ) -> Keyspace {
     let nodes = nodes_from_env(var);
     let nodes: Vec<&str> = nodes.iter().map(String::as_str).collect();
-    let builder = configure(Store::cassandra_builder(&nodes, &unique_keyspace(prefix)));
+    // Small pages, so that the tests' reads cross page boundaries.
+    let builder =
+        configure(Store::cassandra_builder(&nodes, &unique_keyspace(prefix)).page_rows(1_000));
     Keyspace(builder.build().unwrap_or_else(|e| panic!("{e}")))
 }
 

@@ -14,7 +14,7 @@ use scylla::statement::prepared::PreparedStatement;
 use super::super::errors::{
     StoreErrorKind, cassandra as store_error, connect_timeout, from_scylla,
 };
-use super::{Cassandra, PAGE_ROWS, schema};
+use super::{Cassandra, schema};
 use crate::error::{Error, Result};
 use crate::store::{Backend, Consistency, Store};
 
@@ -32,6 +32,7 @@ use crate::store::{Backend, Consistency, Store};
 /// | [`connect_timeout`](Self::connect_timeout) | 5 s |
 /// | [`batch_rows`](Self::batch_rows) | 100 rows per single-partition batch |
 /// | [`concurrency`](Self::concurrency) | 32 requests in flight |
+/// | [`page_rows`](Self::page_rows) | 10,000 rows per page of a read |
 ///
 /// ```
 /// use eddy::prelude::*;
@@ -57,6 +58,7 @@ pub struct CassandraBuilder {
     connect_timeout: Duration,
     batch_rows: usize,
     concurrency: usize,
+    page_rows: i32,
 }
 
 impl std::fmt::Debug for CassandraBuilder {
@@ -75,6 +77,7 @@ impl std::fmt::Debug for CassandraBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("batch_rows", &self.batch_rows)
             .field("concurrency", &self.concurrency)
+            .field("page_rows", &self.page_rows)
             .finish()
     }
 }
@@ -114,6 +117,7 @@ impl CassandraBuilder {
             connect_timeout: Duration::from_secs(5),
             batch_rows: 100,
             concurrency: 32,
+            page_rows: 10_000,
         }
     }
 
@@ -246,6 +250,21 @@ impl CassandraBuilder {
         self
     }
 
+    /// Rows per page of a read (default 10,000: about 300 KB of quotes, few enough round
+    /// trips that a scan runs at the bare driver's speed; smaller pages use less memory per
+    /// request on the nodes).
+    ///
+    /// ```
+    /// use eddy::prelude::*;
+    ///
+    /// let builder = Store::cassandra_builder(&["127.0.0.1"], "course").page_rows(1_000);
+    /// assert!(format!("{builder:?}").contains("page_rows: 1000"));
+    /// ```
+    pub fn page_rows(mut self, rows: i32) -> CassandraBuilder {
+        self.page_rows = rows;
+        self
+    }
+
     fn check(&self) -> Result<(String, String)> {
         const OP: &str = "Store::cassandra";
         let invalid = |name, value: String, rule| Error::InvalidParameter {
@@ -276,6 +295,13 @@ impl CassandraBuilder {
                 "concurrency",
                 self.concurrency.to_string(),
                 "from 1 to 4096",
+            ));
+        }
+        if !(1..=1_000_000).contains(&self.page_rows) {
+            return Err(invalid(
+                "page_rows",
+                self.page_rows.to_string(),
+                "from 1 to 1000000",
             ));
         }
         if self.connect_timeout.is_zero() {
@@ -357,7 +383,7 @@ impl CassandraBuilder {
                     .await
                     .map_err(|e| from_scylla(OP, target, self.consistency, &e))?;
                 statement.set_is_idempotent(true);
-                statement.set_page_size(PAGE_ROWS);
+                statement.set_page_size(self.page_rows);
                 Ok::<_, Error>(statement)
             }
         };
@@ -412,6 +438,7 @@ mod tests {
             Store::cassandra_builder(&["127.0.0.1"], "course").replication_factor(0),
             Store::cassandra_builder(&["127.0.0.1"], "course").batch_rows(0),
             Store::cassandra_builder(&["127.0.0.1"], "course").concurrency(0),
+            Store::cassandra_builder(&["127.0.0.1"], "course").page_rows(0),
             Store::cassandra_builder(&["127.0.0.1"], "course").connect_timeout(Duration::ZERO),
             Store::cassandra_builder(&["127.0.0.1"], "course").table("quotes; DROP"),
         ];

@@ -41,14 +41,6 @@ use super::errors::{StoreErrorKind, cassandra as store_error, from_scylla};
 use super::quotes::{self, Quotes};
 use crate::error::{Error, Result};
 
-/// Rows per page of a read: 10,000 rows of a quote are about 300 KB, few enough round trips
-/// that a scan runs at the bare driver's speed. The crate's tests use small pages so that
-/// their reads cross page boundaries.
-#[cfg(not(test))]
-const PAGE_ROWS: i32 = 10_000;
-#[cfg(test)]
-const PAGE_ROWS: i32 = 1_000;
-
 /// How long a request below `ALL` keeps retrying replica timeouts (see the module docs).
 const TIMEOUT_BUDGET: Duration = Duration::from_secs(30);
 
