@@ -25,7 +25,9 @@ def main() -> None:
     brokers, topic, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     poll_only = "--poll-only" in sys.argv[4:]
     consumer = Consumer({"bootstrap.servers": brokers, "group.id": f"eddy-bench-py-{uuid.uuid4()}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                         # the fetch pacing eddy's consumer uses (librdkafka's default waits 1 s)
+                         "fetch.queue.backoff.ms": 10})
     consumer.subscribe([topic])
     got, t0 = 0, None
     while got < n:

@@ -4,7 +4,7 @@
 # json + pandas, each consumer pinned to one core; then end-to-end latency at 1 s batches.
 #
 #   bench/stream/run.sh                 # N=1000000 quotes, core 1, the broker of services/kafka.sh
-#   N=2000000 CORE=0 EDDY_KAFKA=host:port bench/stream/run.sh
+#   N=2000000 CORE=0 ROUNDS=5 EDDY_KAFKA=host:port bench/stream/run.sh
 #
 # Needs the broker (services/kafka.sh start), the prelude's test binary (built here with the
 # release profile, as the tests are) and the venv's Python with confluent-kafka and pandas.
@@ -28,7 +28,9 @@ bin=$(cd "$REPO" && env -u CI cargo test --release --locked -p eddy-prelude --li
 copy=$(mktemp -d)/eddy-prelude-tests
 cp "$bin" "$copy"
 bin=$copy
-"$bin" --list --ignored 2>/dev/null | grep -q '^stream::bench::bench_consume_eddy' ||
+# (The list is read whole: `grep -q` would close the pipe early and, under pipefail, fail.)
+tests=$("$bin" --list --ignored 2>/dev/null || true)
+grep -q '^stream::bench::bench_consume_eddy' <<<"$tests" ||
   { echo "run.sh: $bin has no stream benchmarks (built from another checkout?); run again" >&2; exit 1; }
 
 run_test() { # NAME [ENV...]: one benchmark test of the binary, on one core
@@ -42,7 +44,7 @@ topic=eddy-bench-$(date +%s)
 echo "# $(date -Is) $(uname -m), $(nproc) cores, consumer pinned to core $CORE, N=$N, broker $EDDY_KAFKA"
 env EDDY_BENCH_TOPIC="$topic" EDDY_BENCH_N="$N" "$bin" --ignored --exact stream::bench::bench_fill_topic \
   --nocapture --test-threads 1 2>&1 | grep -o 'BENCH,.*'
-for round in 1 2 3; do
+for round in $(seq "${ROUNDS:-3}"); do
   echo "# round $round"
   run_test bench_consume_eddy EDDY_BENCH_TOPIC="$topic" EDDY_BENCH_N="$N"
   run_test bench_consume_bare_rdkafka EDDY_BENCH_TOPIC="$topic" EDDY_BENCH_N="$N"

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 
+use crate::stream::kafka::FETCH_QUEUE_BACKOFF_MS;
 use crate::stream::quote::now_ms;
 use crate::stream::*;
 
@@ -104,6 +105,8 @@ fn bench_consume_bare_rdkafka() {
         .set("group.id", group())
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
+        // The same fetch pacing as eddy's consumer (librdkafka's default waits 1 s).
+        .set("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS)
         .create()
         .unwrap();
     consumer.subscribe(&[&topic]).unwrap();
@@ -139,6 +142,8 @@ fn bench_consume_poll_only() {
         .set("group.id", group())
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
+        // The same fetch pacing as eddy's consumer (librdkafka's default waits 1 s).
+        .set("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS)
         .create()
         .unwrap();
     consumer.subscribe(&[&topic]).unwrap();
