@@ -47,6 +47,7 @@ env EDDY_BENCH_TOPIC="$topic" EDDY_BENCH_N="$N" "$bin" --ignored --exact stream:
 for round in $(seq "${ROUNDS:-3}"); do
   echo "# round $round"
   run_test bench_consume_eddy EDDY_BENCH_TOPIC="$topic" EDDY_BENCH_N="$N"
+  run_test bench_consume_eddy EDDY_BENCH_TOPIC="$topic" EDDY_BENCH_N="$N" EDDY_BENCH_INTERVAL_MS=50
   run_test bench_consume_bare_rdkafka EDDY_BENCH_TOPIC="$topic" EDDY_BENCH_N="$N"
   taskset -c "$CORE" "$PYTHON" "$HERE/consume.py" "$EDDY_KAFKA" "$topic" "$N"
   # The floors: librdkafka's own per-message cost under each side, nothing parsed.
