@@ -240,7 +240,7 @@ def test_06_scale_out_equals_statsmodels_on_the_original_data(spark_cluster, tmp
     np.testing.assert_allclose(got["params"], res.params.to_numpy(), rtol=OLS_RTOL)
     np.testing.assert_allclose(got["local_params"], res.params.to_numpy(), rtol=OLS_RTOL)
     assert math.isclose(got["rsquared"], res.rsquared, rel_tol=OLS_RTOL)
-    assert got["copies"] == 100 and got["nobs"] == got["copies"] * len(data)
+    assert got["copies"] == 1000 and got["nobs"] == got["copies"] * len(data)
 
 
 def test_06_is_skipped_with_a_note_by_the_embedded_main_run(tmp_path):

@@ -227,11 +227,10 @@ fn complete_rows(frame: &SparkFrame, names: &[String]) -> SparkFrame {
 ///
 /// First n and the means, then sums of products of the values less those means, corrected
 /// by the sums of the deviations themselves (Σ(a − m̂)(b − m̂) − Σ(a − m̂)Σ(b − m̂)/n is exact
-/// for means m̂ off by their rounding): as accurate as a one-pass update, and plain `sum`s
-/// are what Spark aggregates fastest. Spark's `covar_pop` and `corr`, one per pair, keep a
-/// buffer of four to six fields each, updated with divisions: with 20 columns (210 pairs)
-/// the aggregation no longer compiles into one generated method and runs several times
-/// slower (docs/benchmarks.md).
+/// for means m̂ off by their rounding), per bucket of rows, the buckets added here. Plain
+/// `sum`s are what Spark aggregates fastest: its `covar_pop` and `corr`, one per pair, keep
+/// a buffer of four to six fields each, updated with divisions, and were 4–5× slower for
+/// 20 columns (210 pairs; docs/spark.md).
 fn moments(
     frame: &SparkFrame,
     operation: &'static str,
@@ -264,19 +263,52 @@ fn moments(
             exprs.push(format!("sum({ca} * {cb}) AS c{a}_{b}"));
         }
     }
-    let row = aggregate(frame, operation, exprs)?;
+    // Spark adds a partition's doubles one by one: over millions of rows the sums lose
+    // digits (coefficients off by 1e-9 at 8M rows). Summed in buckets on the cluster and the
+    // buckets added here with compensation, the error is that of n / BUCKETS rows.
+    let parts = frame
+        .with_column(
+            BUCKET,
+            &format!("pmod(monotonically_increasing_id(), {BUCKETS})"),
+        )
+        .group_by(&[BUCKET])
+        .agg(&exprs.iter().map(String::as_str).collect::<Vec<_>>())
+        .collect()?;
+    let total = |name: &str| -> Result<f64> {
+        let column = parts.column(name)?.cast(&DataType::Float64)?;
+        Ok(compensated_sum(column.f64()?.iter().flatten()))
+    };
     let deviation = (0..m)
-        .map(|a| scalar(&row, &format!("s{a}")))
+        .map(|a| total(&format!("s{a}")))
         .collect::<Result<Vec<_>>>()?;
     let mut comoment = vec![0.0; m * m];
     for a in 0..m {
         for b in 0..=a {
-            let c = scalar(&row, &format!("c{a}_{b}"))? - deviation[a] * deviation[b] / n;
+            let c = total(&format!("c{a}_{b}"))? - deviation[a] * deviation[b] / n;
             comoment[a * m + b] = c;
             comoment[b * m + a] = c;
         }
     }
     Ok((n, mean, comoment))
+}
+
+/// The buckets of [`moments`]' sums, and the column that holds a row's bucket.
+const BUCKETS: u32 = 256;
+const BUCKET: &str = "__eddy_bucket";
+
+/// Σ values with Neumaier's compensation (the rounding of each addition carried along).
+fn compensated_sum(values: impl Iterator<Item = f64>) -> f64 {
+    let (mut sum, mut carry) = (0.0_f64, 0.0_f64);
+    for v in values {
+        let t = sum + v;
+        carry += if sum.abs() >= v.abs() {
+            (sum - t) + v
+        } else {
+            (v - t) + sum
+        };
+        sum = t;
+    }
+    sum + carry
 }
 
 /// [`crate::stats::corr`] on the cluster.
@@ -372,6 +404,14 @@ pub(crate) fn ols(frame: &SparkFrame, y: &str, x: &[&str]) -> Result<Ols> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compensated_sums_keep_what_plain_ones_drop() {
+        let values = [1e16, 1.0, -1e16, 0.5];
+        assert_eq!(values.iter().sum::<f64>(), 0.5);
+        assert_eq!(compensated_sum(values.into_iter()), 1.5);
+        assert_eq!(compensated_sum(std::iter::empty()), 0.0);
+    }
 
     #[test]
     fn identifiers_are_quoted() {

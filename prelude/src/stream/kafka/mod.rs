@@ -4,6 +4,7 @@
 //! [`Stream::kafka`]: crate::stream::Stream::kafka
 
 mod consumer;
+#[cfg(test)]
 pub(crate) use consumer::FETCH_QUEUE_BACKOFF_MS;
 mod context;
 mod dead_letter;
