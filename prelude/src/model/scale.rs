@@ -103,7 +103,7 @@ fn present_values(
 }
 
 /// Neumaier's compensated sum: within a few ulps of the exact sum, as numpy's pairwise sum.
-fn sum(values: impl Iterator<Item = f64>) -> f64 {
+pub(crate) fn sum(values: impl Iterator<Item = f64>) -> f64 {
     let (mut s, mut c) = (0.0_f64, 0.0_f64);
     for v in values {
         let t = s + v;

@@ -10,6 +10,7 @@ use polars::prelude::*;
 
 use super::frame::SparkFrame;
 use crate::error::{Error, Result};
+use crate::model::scale::sum as compensated_sum;
 use crate::model::{Ols, OlsAccumulator};
 use crate::stats::DESCRIBE_ROWS;
 use crate::stats::columns::labelled_frame;
@@ -146,11 +147,14 @@ pub(crate) fn describe(frame: &SparkFrame) -> Result<DataFrame> {
     let means = (0..names.len())
         .map(|i| scalar(&first, &format!("mean{i}")))
         .collect::<Result<Vec<_>>>()?;
+    // A column without values has a NaN mean: shift by 0 (its sums are null anyway).
+    let shifts: Vec<f64> = means
+        .iter()
+        .map(|m| if m.is_finite() { *m } else { 0.0 })
+        .collect();
     let mut exprs = Vec::new();
-    for (i, (name, mean)) in names.iter().zip(&means).enumerate() {
-        // A column without values has a NaN mean: shift by 0 (its sums are null anyway).
-        let shift = if mean.is_finite() { *mean } else { 0.0 };
-        let d = format!("({} - CAST('{shift:?}' AS DOUBLE))", value(name));
+    for (i, (name, shift)) in names.iter().zip(&shifts).enumerate() {
+        let d = less(&value(name), *shift);
         exprs.extend([
             format!("sum({d}) AS s1_{i}"),
             format!("sum({d} * {d}) AS s2_{i}"),
@@ -158,9 +162,9 @@ pub(crate) fn describe(frame: &SparkFrame) -> Result<DataFrame> {
             format!("sum({d} * {d} * {d} * {d}) AS s4_{i}"),
         ]);
     }
-    let second = aggregate(frame, OP, exprs)?;
+    let second = bucketed_sums(frame, &exprs)?;
     let mut columns = Vec::with_capacity(names.len());
-    for (i, (name, mean)) in names.iter().zip(&means).enumerate() {
+    for (i, (name, shift)) in names.iter().zip(&shifts).enumerate() {
         let n = scalar(&first, &format!("n{i}"))?;
         let quartiles: Vec<f64> = match first.column(&format!("q{i}"))?.list()?.get_as_series(0) {
             Some(s) => s
@@ -172,13 +176,11 @@ pub(crate) fn describe(frame: &SparkFrame) -> Result<DataFrame> {
             None => vec![f64::NAN; 3],
         };
         let quartile = |k: usize| quartiles.get(k).copied().unwrap_or(f64::NAN);
-        let shift = if mean.is_finite() { *mean } else { 0.0 };
-        let sums = [1, 2, 3, 4].map(|p| scalar(&second, &format!("s{p}_{i}")));
-        let [s1, s2, s3, s4] = sums;
+        let sum = |p: u32| total(&second, &format!("s{p}_{i}"));
         let moments = Moments::from_shifted_sums(
             n as u64,
-            shift,
-            [s1?, s2?, s3?, s4?],
+            *shift,
+            [sum(1)?, sum(2)?, sum(3)?, sum(4)?],
             scalar(&first, &format!("min{i}"))?,
             scalar(&first, &format!("max{i}"))?,
         );
@@ -249,12 +251,10 @@ fn moments(
     let mean = (0..m)
         .map(|a| scalar(&row, &format!("m{a}")))
         .collect::<Result<Vec<_>>>()?;
-    // Each mean as a double literal: Rust's shortest representation that round-trips, which
-    // Spark's string-to-double cast reads exactly (NaN and inf included).
     let centred: Vec<String> = columns
         .iter()
         .zip(&mean)
-        .map(|(c, m)| format!("({c} - CAST('{m:?}' AS DOUBLE))"))
+        .map(|(c, m)| less(c, *m))
         .collect();
     let mut exprs = Vec::with_capacity(m * (m + 3) / 2);
     for (a, ca) in centred.iter().enumerate() {
@@ -263,28 +263,14 @@ fn moments(
             exprs.push(format!("sum({ca} * {cb}) AS c{a}_{b}"));
         }
     }
-    // Spark adds a partition's doubles one by one: over millions of rows the sums lose
-    // digits (coefficients off by 1e-9 at 8M rows). Summed in buckets on the cluster and the
-    // buckets added here with compensation, the error is that of n / BUCKETS rows.
-    let parts = frame
-        .with_column(
-            BUCKET,
-            &format!("pmod(monotonically_increasing_id(), {BUCKETS})"),
-        )
-        .group_by(&[BUCKET])
-        .agg(&exprs.iter().map(String::as_str).collect::<Vec<_>>())
-        .collect()?;
-    let total = |name: &str| -> Result<f64> {
-        let column = parts.column(name)?.cast(&DataType::Float64)?;
-        Ok(compensated_sum(column.f64()?.iter().flatten()))
-    };
+    let parts = bucketed_sums(frame, &exprs)?;
     let deviation = (0..m)
-        .map(|a| total(&format!("s{a}")))
+        .map(|a| total(&parts, &format!("s{a}")))
         .collect::<Result<Vec<_>>>()?;
     let mut comoment = vec![0.0; m * m];
     for a in 0..m {
         for b in 0..=a {
-            let c = total(&format!("c{a}_{b}"))? - deviation[a] * deviation[b] / n;
+            let c = total(&parts, &format!("c{a}_{b}"))? - deviation[a] * deviation[b] / n;
             comoment[a * m + b] = c;
             comoment[b * m + a] = c;
         }
@@ -292,23 +278,37 @@ fn moments(
     Ok((n, mean, comoment))
 }
 
-/// The buckets of [`moments`]' sums, and the column that holds a row's bucket.
+/// `expr` less `shift`, the shift as a double literal: Rust's shortest representation that
+/// round-trips, which Spark's string-to-double cast reads exactly (NaN and inf included).
+fn less(expr: &str, shift: f64) -> String {
+    format!("({expr} - CAST('{shift:?}' AS DOUBLE))")
+}
+
+/// The buckets of [`bucketed_sums`], and the column that holds a row's bucket.
 const BUCKETS: u32 = 256;
 const BUCKET: &str = "__eddy_bucket";
 
-/// Σ values with Neumaier's compensation (the rounding of each addition carried along).
-fn compensated_sum(values: impl Iterator<Item = f64>) -> f64 {
-    let (mut sum, mut carry) = (0.0_f64, 0.0_f64);
-    for v in values {
-        let t = sum + v;
-        carry += if sum.abs() >= v.abs() {
-            (sum - t) + v
-        } else {
-            (v - t) + sum
-        };
-        sum = t;
-    }
-    sum + carry
+/// The sums `exprs` (`"sum(..) AS name"`) of `frame`, one row per bucket of rows; [`total`]
+/// adds a sum's buckets.
+///
+/// Spark adds a partition's doubles one by one: over millions of rows the sums lose digits
+/// (OLS coefficients off by 1e-9 at 8M rows). Summed in buckets on the cluster and the
+/// buckets added here with compensation, the error is that of n / BUCKETS rows.
+fn bucketed_sums(frame: &SparkFrame, exprs: &[String]) -> Result<DataFrame> {
+    frame
+        .with_column(
+            BUCKET,
+            &format!("pmod(monotonically_increasing_id(), {BUCKETS})"),
+        )
+        .group_by(&[BUCKET])
+        .agg(&exprs.iter().map(String::as_str).collect::<Vec<_>>())
+        .collect()
+}
+
+/// The sum `name` of [`bucketed_sums`]' result, its buckets added with compensation.
+fn total(parts: &DataFrame, name: &str) -> Result<f64> {
+    let column = parts.column(name)?.cast(&DataType::Float64)?;
+    Ok(compensated_sum(column.f64()?.iter().flatten()))
 }
 
 /// [`crate::stats::corr`] on the cluster.

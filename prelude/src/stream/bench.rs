@@ -93,6 +93,21 @@ fn bench_consume_eddy() {
     );
 }
 
+/// A plain librdkafka consumer of `topic` in a fresh group, from the start, with the same
+/// fetch pacing as eddy's consumer (librdkafka's default waits 1 s).
+fn bare_consumer(topic: &str) -> BaseConsumer {
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .set("group.id", group())
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS)
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    consumer
+}
+
 /// The limit: librdkafka's poll and serde_json into columns, nothing else.
 #[test]
 #[ignore = "benchmark: run by bench/stream/run.sh"]
@@ -105,16 +120,7 @@ fn bench_consume_bare_rdkafka() {
         price: f64,
     }
     let Some((topic, n)) = params() else { return };
-    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", brokers())
-        .set("group.id", group())
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        // The same fetch pacing as eddy's consumer (librdkafka's default waits 1 s).
-        .set("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS)
-        .create()
-        .unwrap();
-    consumer.subscribe(&[&topic]).unwrap();
+    let consumer = bare_consumer(&topic);
     let (mut symbols, mut ts, mut prices) = (Vec::new(), Vec::new(), Vec::new());
     let mut t0 = None;
     while symbols.len() < n {
@@ -142,16 +148,7 @@ fn bench_consume_bare_rdkafka() {
 #[ignore = "benchmark: run by bench/stream/run.sh"]
 fn bench_consume_poll_only() {
     let Some((topic, n)) = params() else { return };
-    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", brokers())
-        .set("group.id", group())
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        // The same fetch pacing as eddy's consumer (librdkafka's default waits 1 s).
-        .set("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS)
-        .create()
-        .unwrap();
-    consumer.subscribe(&[&topic]).unwrap();
+    let consumer = bare_consumer(&topic);
     let (mut got, mut bytes) = (0, 0);
     let mut t0 = None;
     while got < n {
