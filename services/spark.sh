@@ -197,22 +197,31 @@ launch_worker() {
 }
 
 # launch_connect NAME: the Connect server, an application of the master (connect) or with
-# master local[2] (local). Heaps for 2 cores and 24 GB: a 1 GB driver and two 1 GB
-# executors, or one 2 GB JVM that is driver and executors in one.
+# master local[2] (local). Heaps for 2 cores and 24 GB: a 4 GB driver and two 1 GB
+# executors, or one 4 GB JVM that is driver and executors in one. The driver holds what a
+# collect() brings back: with 1 GB, the 165 MB task result of a 1M × 20 collect ran it out
+# of heap while deserialising, and Spark then left the job waiting forever. So the driver
+# also exits on an OutOfMemoryError (the client then says the server is gone and how to
+# start it) rather than hanging.
 launch_connect() {
   local name=$1 dir=$STATE/connect args
+  # Spark's launcher gives the Connect server the *daemon* heap and JVM options (as it does
+  # the Thrift server), not --driver-memory: without these two lines the driver ran with
+  # the master's 512 MB and C1 only.
+  local SPARK_DAEMON_MEMORY=4g SPARK_DAEMON_JAVA_OPTS=
+  export SPARK_DAEMON_MEMORY SPARK_DAEMON_JAVA_OPTS
   if [[ $name == local ]]; then
-    args=(--master 'local[2]' --driver-memory 2g)
+    args=(--master 'local[2]' --driver-memory "$SPARK_DAEMON_MEMORY")
   else
-    args=(--master "$MASTER_URL" --driver-memory 1g --conf spark.executor.memory=1g
-      --conf spark.executor.cores=1 --conf spark.cores.max=2)
+    args=(--master "$MASTER_URL" --driver-memory "$SPARK_DAEMON_MEMORY"
+      --conf spark.executor.memory=1g --conf spark.executor.cores=1 --conf spark.cores.max=2)
   fi
   mkdir -p "$dir"
   start_log "$name"
   spark_java org.apache.spark.deploy.SparkSubmit \
     --class org.apache.spark.sql.connect.service.SparkConnectServer \
     --name "eddy Spark Connect ($name)" "${args[@]}" \
-    --driver-java-options "$(quoted_marker "$name") $APP_JVM_OPTS" \
+    --driver-java-options "$(quoted_marker "$name") -XX:+ExitOnOutOfMemoryError $APP_JVM_OPTS" \
     --conf spark.executor.extraJavaOptions="$APP_JVM_OPTS" \
     --conf spark.connect.grpc.binding.address="$ADDR" \
     --conf spark.connect.grpc.binding.port="$CONNECT_PORT" \

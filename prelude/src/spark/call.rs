@@ -117,6 +117,13 @@ pub(crate) fn spark_error(operation: &'static str, e: SparkError) -> Error {
         || message.contains("Connection refused");
     let hint = if unreachable {
         START_HINT.to_string()
+    } else if connection_broke(&message) {
+        format!(
+            "the Spark Connect server closed the connection in the middle of the answer: it \
+             may have stopped (it exits when its driver runs out of memory, e.g. collecting a \
+             result too large for it: `services/spark.sh status`, and its log). If it stopped, \
+             {START_HINT}; the next call reconnects"
+        )
     } else if class
         .as_deref()
         .is_some_and(|c| c.starts_with("INVALID_HANDLE"))
@@ -156,7 +163,58 @@ pub(crate) fn needs_reconnect(e: &Error) -> bool {
                 || message.contains("transport error")
                 || message.contains("Connection refused")
                 || message.contains("no answer from the Spark Connect server")
+                || connection_broke(message)
         }
         _ => false,
+    }
+}
+
+/// Whether the client's message says the HTTP/2 connection broke mid-stream (the server
+/// process went away while answering).
+fn connection_broke(message: &str) -> bool {
+    message.contains("h2 protocol error")
+        || message.contains("error reading a body from connection")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hint(e: &Error) -> &str {
+        match e {
+            Error::Spark { hint, .. } => hint,
+            other => panic!("not a Spark error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_connection_broken_mid_answer_says_the_server_may_have_stopped() {
+        // What the client reports when the server exits while streaming a result.
+        let e = spark_error(
+            "SparkFrame::collect",
+            SparkError::connect_msg("h2 protocol error: error reading a body from connection"),
+        );
+        assert!(hint(&e).contains("services/spark.sh status"), "{e}");
+        assert!(needs_reconnect(&e));
+    }
+
+    #[test]
+    fn an_unreachable_server_names_the_start_script() {
+        let e = spark_error(
+            "spark",
+            SparkError::connect_msg("transport error: Connection refused"),
+        );
+        assert_eq!(hint(&e), START_HINT);
+        assert!(needs_reconnect(&e));
+    }
+
+    #[test]
+    fn a_query_error_keeps_the_kernel_and_does_not_reconnect() {
+        let e = spark_error(
+            "SparkFrame::collect",
+            SparkError::connect_msg("division by zero"),
+        );
+        assert!(hint(&e).contains("variables are intact"), "{e}");
+        assert!(!needs_reconnect(&e));
     }
 }
