@@ -18,6 +18,9 @@ Measured:
   1M × 20 frame.
 
 Usage (after ./install.sh): $EDDY_HOME/venv/bin/python bench/spark_bench.py [--repeat 3]
+[--rows N] [--big N] [--part all|same|classic] (same: just eddy on Spark and PySpark
+Connect sending the same queries, the client-overhead comparison; classic: just classic
+PySpark local[2]).
 Prints a Markdown table for docs/benchmarks.md and writes bench/results/<date>-spark.csv.
 """
 
@@ -58,29 +61,54 @@ def py_times(f, repeat: int) -> list[float]:
     return times
 
 
-def same_describe(F, cols):
-    """The aggregation eddy sends for describe, written with PySpark."""
+BUCKETS = 256  # eddy's bucketed sums (prelude/src/spark/stats.rs: bucketed_sums)
+
+
+def bucketed(df, F, sums):
+    """eddy's `bucketed_sums`: the sums per bucket of rows, added up on the client."""
+    parts = (df.withColumn("__bucket", F.pmod(F.monotonically_increasing_id(), F.lit(BUCKETS)))
+             .groupBy("__bucket").agg(*sums).collect())
+    return [sum(p[i + 1] for p in parts) for i in range(len(sums))]
+
+
+def same_describe(df, F, cols) -> None:
+    """What eddy sends for describe, written with PySpark: count, mean, min, quartiles
+    (percentile_approx) and max, then the bucketed sums of the deviations' powers."""
     def v(c):
         return F.nanvl(F.col(c).cast("double"), F.lit(None).cast("double"))
-    describe = []
+    first = []
     for c in cols:
-        describe += [F.count(v(c)), F.avg(v(c)), F.stddev_samp(v(c)), F.min(v(c)),
-                     F.percentile_approx(v(c), [0.25, 0.5, 0.75], 10_000), F.max(v(c)),
-                     F.skewness(v(c)), F.kurtosis(v(c))]
-    return describe
+        first += [F.count(v(c)), F.avg(v(c)), F.min(v(c)),
+                  F.percentile_approx(v(c), [0.25, 0.5, 0.75], 10_000), F.max(v(c))]
+    row = df.agg(*first).collect()[0]
+    sums = []
+    for i, c in enumerate(cols):
+        d = v(c) - F.lit(row[5 * i + 1])
+        sums += [F.sum(d), F.sum(d * d), F.sum(d * d * d), F.sum(d * d * d * d)]
+    bucketed(df, F, sums)
 
 
 def same_moments(df, F, cols, count_all: bool) -> None:
     """What eddy sends for corr (count_all=False) and ols (count_all=True), written with
-    PySpark: the complete rows, their n and means, then the sums of centred products."""
+    PySpark: the complete rows, their n and means, then the bucketed sums of centred
+    products."""
     complete = df.filter(" AND ".join(
         f"nanvl(CAST(`{c}` AS DOUBLE), CAST(NULL AS DOUBLE)) IS NOT NULL" for c in cols))
     if count_all:
         df.count()
     row = complete.agg(F.count(F.lit(1)), *[F.avg(F.col(c).cast("double")) for c in cols]).collect()[0]
     d = {c: F.col(c).cast("double") - F.lit(row[i + 1]) for i, c in enumerate(cols)}
-    complete.agg(*[F.sum(d[c]) for c in cols],
-                 *[F.sum(d[a] * d[b]) for i, a in enumerate(cols) for b in cols[:i + 1]]).collect()
+    bucketed(complete, F, [F.sum(d[c]) for c in cols]
+             + [F.sum(d[a] * d[b]) for i, a in enumerate(cols) for b in cols[:i + 1]])
+
+
+def same_queries(df, F) -> list:
+    """The PySpark replicas of eddy's describe / corr / ols queries (client overhead)."""
+    return [
+        ("describe (same aggregation)", lambda: same_describe(df, F, COLS)),
+        ("corr Pearson (same aggregations)", lambda: same_moments(df, F, COLS, count_all=False)),
+        ("ols (same aggregations)", lambda: same_moments(df, F, COLS, count_all=True)),
+    ]
 
 
 def pyspark_suite(spark, path: str, repeat: int, label: str) -> list[dict]:
@@ -91,12 +119,9 @@ def pyspark_suite(spark, path: str, repeat: int, label: str) -> list[dict]:
     # The session setting eddy's client makes (whole-stage code generation for wide aggregations).
     spark.conf.set("spark.sql.codegen.maxFields", "2000")
     df = spark.read.parquet(path)
-    describe = same_describe(F, COLS)
     rows = []
     for op, f in [
-        ("describe (same aggregation)", lambda: df.agg(*describe).collect()),
-        ("corr Pearson (same aggregations)", lambda: same_moments(df, F, COLS, count_all=False)),
-        ("ols (same aggregations)", lambda: same_moments(df, F, COLS, count_all=True)),
+        *same_queries(df, F),
         ("describe: summary()", lambda: df.summary().collect()),
         ("ols: pyspark.ml LinearRegression(normal)", lambda: LinearRegression(
             featuresCol="f", labelCol="c0", solver="normal").fit(
@@ -113,13 +138,26 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--big", type=int, default=100_000_000, help="rows generated inside Spark")
-    ap.add_argument("--skip-classic", action="store_true")
+    ap.add_argument("--part", choices=["all", "same", "classic"], default="all",
+                    help="same: only eddy on Spark and PySpark Connect sending the same queries "
+                         "(client overhead); classic: only classic PySpark local[2]")
     args = ap.parse_args()
+    same_only = args.part == "same"
 
     from analysis_bench import make_large
 
     data = pathlib.Path(os.environ.get("EDDY_BENCH_DATA", "/tmp/eddy-bench")) / f"synthetic-{args.rows}.parquet"
     make_large(data, args.rows)
+    results: list[dict] = []
+    if args.part != "classic":
+        results = connect_suites(args, data, same_only)
+    if args.part in ("all", "classic"):
+        results += classic_suite(data, args.repeat)
+    write_results(results, args, data)
+
+
+def connect_suites(args, data: pathlib.Path, same_only: bool) -> list[dict]:
+    """eddy (local and on Spark) in its kernel, then PySpark over Spark Connect."""
     started = False
     if subprocess.run([SPARK_SH, "status"], capture_output=True).returncode != 0:
         subprocess.run([SPARK_SH, "start"], check=True)
@@ -135,25 +173,26 @@ def main() -> None:
                       f'{json.dumps(str(data))}.into(), Default::default())?.collect()?;', timeout=600)
             for op, expr in [("describe", "describe(&{d})?"), ("corr Pearson", "corr(&{d}, CorrMethod::Pearson)?"),
                              ("ols", 'ols(&{d}, "c0", &others)?')]:
-                for who, d in [("eddy local (polars in the kernel)", "local"), ("eddy on Spark", "remote")]:
+                for who, d in [("eddy local (polars in the kernel)", "local"), ("eddy on Spark", "remote")][same_only:]:
                     t = eddy_times(kernel, "", expr.format(d=d), args.repeat)
                     results.append({"who": who, "op": op, "seconds": statistics.median(t)})
                     print(f"  {who}: {op}: {statistics.median(t):.2f} s", flush=True)
-            # 100M rows generated in Spark, never collected
-            gen = (f'let big = spark.sql("SELECT x1, x2, x3, 1.0 + 2.0 * x1 - x2 + 0.5 * x3 + randn(7) AS y '
-                   f'FROM (SELECT rand(1) AS x1, rand(2) AS x2, rand(3) AS x3 FROM range(0, {args.big}, 1, 16))")?;\n')
-            t = eddy_times(kernel, gen, 'ols(&big, "y", &["x1", "x2", "x3"])?', 1)
-            results.append({"who": "eddy on Spark", "op": f"ols of {args.big:,} rows generated in Spark",
-                            "seconds": t[0]})
-            # round trips, upload, collect
-            t = eddy_times(kernel, "", 'spark.sql("SELECT 1")?.collect()?', 20)
-            results.append({"who": "eddy on Spark", "op": "SELECT 1 round trip (median of 20)",
-                            "seconds": statistics.median(t)})
-            kernel.ok("let million = local.head(Some(1_000_000));")
-            t = eddy_times(kernel, "", "spark.from_polars(&million)?.count()?", args.repeat)
-            results.append({"who": "eddy on Spark", "op": "upload 1M × 20 (+ count)", "seconds": statistics.median(t)})
-            t = eddy_times(kernel, "", "remote.limit(1_000_000).collect()?", args.repeat)
-            results.append({"who": "eddy on Spark", "op": "collect 1M × 20", "seconds": statistics.median(t)})
+            if not same_only:
+                # 100M rows generated in Spark, never collected
+                gen = (f'let big = spark.sql("SELECT x1, x2, x3, 1.0 + 2.0 * x1 - x2 + 0.5 * x3 + randn(7) AS y '
+                       f'FROM (SELECT rand(1) AS x1, rand(2) AS x2, rand(3) AS x3 FROM range(0, {args.big}, 1, 16))")?;\n')
+                t = eddy_times(kernel, gen, 'ols(&big, "y", &["x1", "x2", "x3"])?', 1)
+                results.append({"who": "eddy on Spark", "op": f"ols of {args.big:,} rows generated in Spark",
+                                "seconds": t[0]})
+                # round trips, upload, collect
+                t = eddy_times(kernel, "", 'spark.sql("SELECT 1")?.collect()?', 20)
+                results.append({"who": "eddy on Spark", "op": "SELECT 1 round trip (median of 20)",
+                                "seconds": statistics.median(t)})
+                kernel.ok("let million = local.head(Some(1_000_000));")
+                t = eddy_times(kernel, "", "spark.from_polars(&million)?.count()?", args.repeat)
+                results.append({"who": "eddy on Spark", "op": "upload 1M × 20 (+ count)", "seconds": statistics.median(t)})
+                t = eddy_times(kernel, "", "remote.limit(1_000_000).collect()?", args.repeat)
+                results.append({"who": "eddy on Spark", "op": "collect 1M × 20", "seconds": statistics.median(t)})
         finally:
             kernel.shutdown()
 
@@ -162,53 +201,67 @@ def main() -> None:
 
         connect = SparkSession.builder.remote(URL).getOrCreate()
         try:
-            results += pyspark_suite(connect, str(data), args.repeat, "PySpark Connect")
-            from pyspark.ml.feature import VectorAssembler
-            from pyspark.ml.regression import LinearRegression
-            big = connect.sql("SELECT x1, x2, x3, 1.0 + 2.0 * x1 - x2 + 0.5 * x3 + randn(7) AS y FROM "
-                              f"(SELECT rand(1) AS x1, rand(2) AS x2, rand(3) AS x3 FROM range(0, {args.big}, 1, 16))")
-            t = py_times(lambda: LinearRegression(featuresCol="f", labelCol="y", solver="normal").fit(
-                VectorAssembler(inputCols=["x1", "x2", "x3"], outputCol="f").transform(big)), 1)
-            results.append({"who": "PySpark Connect", "op": f"ols of {args.big:,} rows generated in Spark (pyspark.ml)",
-                            "seconds": t[0]})
-            t = py_times(lambda: connect.sql("SELECT 1").collect(), 20)
-            results.append({"who": "PySpark Connect", "op": "SELECT 1 round trip (median of 20)",
-                            "seconds": statistics.median(t)})
-            million = pd.read_parquet(data).head(1_000_000)
-            t = py_times(lambda: connect.createDataFrame(million).count(), args.repeat)
-            results.append({"who": "PySpark Connect", "op": "upload 1M × 20 (+ count)", "seconds": statistics.median(t)})
-            remote = connect.read.parquet(str(data))
-            t = py_times(lambda: remote.limit(1_000_000).toPandas(), args.repeat)
-            results.append({"who": "PySpark Connect", "op": "collect 1M × 20", "seconds": statistics.median(t)})
+            if same_only:
+                from pyspark.sql import functions as F
+                connect.conf.set("spark.sql.codegen.maxFields", "2000")
+                for op, f in same_queries(connect.read.parquet(str(data)), F):
+                    t = statistics.median(py_times(f, args.repeat))
+                    results.append({"who": "PySpark Connect", "op": op, "seconds": t})
+                    print(f"  PySpark Connect: {op}: {t:.2f} s", flush=True)
+            else:
+                results += pyspark_suite(connect, str(data), args.repeat, "PySpark Connect")
+                from pyspark.ml.feature import VectorAssembler
+                from pyspark.ml.regression import LinearRegression
+                big = connect.sql("SELECT x1, x2, x3, 1.0 + 2.0 * x1 - x2 + 0.5 * x3 + randn(7) AS y FROM "
+                                  f"(SELECT rand(1) AS x1, rand(2) AS x2, rand(3) AS x3 FROM range(0, {args.big}, 1, 16))")
+                t = py_times(lambda: LinearRegression(featuresCol="f", labelCol="y", solver="normal").fit(
+                    VectorAssembler(inputCols=["x1", "x2", "x3"], outputCol="f").transform(big)), 1)
+                results.append({"who": "PySpark Connect", "op": f"ols of {args.big:,} rows generated in Spark (pyspark.ml)",
+                                "seconds": t[0]})
+                t = py_times(lambda: connect.sql("SELECT 1").collect(), 20)
+                results.append({"who": "PySpark Connect", "op": "SELECT 1 round trip (median of 20)",
+                                "seconds": statistics.median(t)})
+                million = pd.read_parquet(data).head(1_000_000)
+                t = py_times(lambda: connect.createDataFrame(million).count(), args.repeat)
+                results.append({"who": "PySpark Connect", "op": "upload 1M × 20 (+ count)", "seconds": statistics.median(t)})
+                remote = connect.read.parquet(str(data))
+                t = py_times(lambda: remote.limit(1_000_000).toPandas(), args.repeat)
+                results.append({"who": "PySpark Connect", "op": "collect 1M × 20", "seconds": statistics.median(t)})
         finally:
             connect.stop()
     finally:
         if started:
             subprocess.run([SPARK_SH, "stop"], check=False)
+    return results
 
-    if not args.skip_classic:
-        # Classic PySpark in its own process (a Connect session and a classic one cannot share one).
-        code = textwrap.dedent(f"""
-            import json, sys
-            sys.path.insert(0, {str(HERE)!r})
-            from spark_bench import pyspark_suite
-            from pyspark.sql import SparkSession
-            s = (SparkSession.builder.master("local[2]").config("spark.api.mode", "classic").config("spark.driver.memory", "6g")
-                 .config("spark.ui.enabled", "false").getOrCreate())
-            print("RESULTS " + json.dumps(pyspark_suite(s, {str(data)!r}, {args.repeat}, "classic PySpark local[2]")))
-        """)
-        env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
-        env.pop("SPARK_REMOTE", None)
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-        line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULTS ")), None)
-        if line is None:
-            print(proc.stdout[-3000:], proc.stderr[-3000:], file=sys.stderr)
-        else:
-            results += json.loads(line[8:])
 
+def classic_suite(data: pathlib.Path, repeat: int) -> list[dict]:
+    """Classic PySpark in its own process (a Connect session and a classic one cannot share
+    one); without spark.api.mode, which made pyspark 4.3 ask for a Connect URL."""
+    code = textwrap.dedent(f"""
+        import json, sys
+        sys.path.insert(0, {str(HERE)!r})
+        from spark_bench import pyspark_suite
+        from pyspark.sql import SparkSession
+        s = (SparkSession.builder.master("local[2]").config("spark.driver.memory", "6g")
+             .config("spark.ui.enabled", "false").getOrCreate())
+        print("RESULTS " + json.dumps(pyspark_suite(s, {str(data)!r}, {repeat}, "classic PySpark local[2]")))
+    """)
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
+    env.pop("SPARK_REMOTE", None)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULTS ")), None)
+    if line is None:
+        print(proc.stdout[-3000:], proc.stderr[-3000:], file=sys.stderr)
+        return []
+    return json.loads(line[8:])
+
+
+def write_results(results: list[dict], args, data: pathlib.Path) -> None:
     results_dir = HERE / "results"
     results_dir.mkdir(exist_ok=True)
-    out = results_dir / f"{dt.date.today()}-spark.csv"
+    suffix = "" if args.part == "all" else f"-{args.part}"
+    out = results_dir / f"{dt.date.today()}-spark{suffix}.csv"
     with out.open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["who", "op", "seconds"])
         w.writeheader()
@@ -222,7 +275,6 @@ def main() -> None:
     for r in results:
         print(f"| {r['who']} | {r['op']} | {r['seconds']:.3f} |")
     print(f"\nraw: {out}")
-
 
 if __name__ == "__main__":
     main()
