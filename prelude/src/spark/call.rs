@@ -112,10 +112,7 @@ pub(crate) fn spark_error(operation: &'static str, e: SparkError) -> Error {
     } else {
         e.message.clone()
     };
-    let unreachable = e.grpc_code == Some(14) // UNAVAILABLE
-        || message.contains("transport error")
-        || message.contains("Connection refused");
-    let hint = if unreachable {
+    let hint = if e.grpc_code == Some(14) /* UNAVAILABLE */ || server_unreachable(&message) {
         START_HINT.to_string()
     } else if connection_broke(&message) {
         format!(
@@ -160,13 +157,17 @@ pub(crate) fn needs_reconnect(e: &Error) -> bool {
             class
                 .as_deref()
                 .is_some_and(|c| c.starts_with("INVALID_HANDLE"))
-                || message.contains("transport error")
-                || message.contains("Connection refused")
+                || server_unreachable(message)
                 || message.contains("no answer from the Spark Connect server")
                 || connection_broke(message)
         }
         _ => false,
     }
+}
+
+/// Whether the client's message says the server could not be reached.
+fn server_unreachable(message: &str) -> bool {
+    message.contains("transport error") || message.contains("Connection refused")
 }
 
 /// Whether the client's message says the HTTP/2 connection broke mid-stream (the server
